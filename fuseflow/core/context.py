@@ -1,0 +1,165 @@
+"""The execution-context stack and `bind`, the one seam every op call goes through.
+
+The eager executor is the base context. Floors above push their own (tracing pushes a context
+that records graph nodes), which is how the same op call runs eagerly or becomes a node.
+Active gradient tapes see every op after it ran, in any context.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fuseflow.core.errors import InvalidArgumentError, OpError
+from fuseflow.core.registry import REGISTRY, OpDef
+
+if TYPE_CHECKING:
+    from fuseflow.core.tensor import Tensor
+    from fuseflow.core.variable import Variable
+
+
+class ExecutionContext:
+    """How ops, variable reads and variable writes are carried out."""
+
+    executing_eagerly = True
+
+    def execute(self, opdef: OpDef, inputs: tuple, attrs: dict, name: str | None):
+        raise NotImplementedError
+
+    def read_variable(self, variable: Variable) -> Tensor:
+        raise NotImplementedError
+
+    def assign_variable(self, variable: Variable, value: Tensor, mode: str) -> None:
+        """Write `value` into `variable`; mode is "assign", "assign_add" or "assign_sub"."""
+        raise NotImplementedError
+
+    def initial_value(self, value: Tensor) -> np.ndarray:
+        """The concrete array a new Variable starts from (tracing evaluates constant graphs)."""
+        raise NotImplementedError
+
+    def variable_created(self, variable: Variable) -> None:
+        """Called for each new Variable (tracing uses it to enforce first-trace-only creation)."""
+
+
+def describe_inputs(inputs) -> str:
+    """`float32[2,3], int32[]` for an error message."""
+    parts = []
+    for t in inputs:
+        spec = getattr(t, "spec", None)
+        parts.append(spec.short() if spec is not None else type(t).__name__)
+    return ", ".join(parts)
+
+
+def _annotated(error: OpError, opdef: OpDef, inputs) -> OpError:
+    """The same error with the op's inputs named; keeps the user's line found at raise time."""
+    return type(error)(error.op or opdef.name, error.message, describe_inputs(inputs), error.source)
+
+
+def op_error(opdef: OpDef, inputs, attrs: dict, cause: Exception) -> OpError:
+    """Turn a failure inside `impl` into an InvalidArgumentError that names the op.
+
+    Inference is asked first: it knows the op's rules and says what is wrong in its terms.
+    """
+    if isinstance(cause, OpError):
+        return _annotated(cause, opdef, inputs)
+    try:
+        opdef.infer(*(t.spec for t in inputs), **attrs)
+    except OpError as error:
+        return _annotated(error, opdef, inputs)
+    except Exception:  # inference itself tripped on the bad input: report the original cause
+        pass
+    return InvalidArgumentError(opdef.name, f"{type(cause).__name__}: {cause}",
+                                describe_inputs(inputs))
+
+
+class EagerContext(ExecutionContext):
+    """Runs each op at once with its NumPy implementation."""
+
+    def execute(self, opdef, inputs, attrs, name):
+        from fuseflow.core.tensor import wrap
+
+        try:
+            result = opdef.impl(*[t._value for t in inputs], **attrs)
+        except Exception as cause:
+            raise op_error(opdef, inputs, attrs, cause) from None
+        if type(result) is tuple or type(result) is list:
+            return tuple(wrap(r) for r in result)
+        return wrap(result)
+
+    def read_variable(self, variable):
+        tensor = variable._tensor
+        if tensor is None:
+            from fuseflow.core.tensor import wrap
+
+            tensor = variable._tensor = wrap(variable._value)
+        return tensor
+
+    def assign_variable(self, variable, value, mode):
+        new = value._value
+        if mode == "assign_add":
+            new = variable._value + new
+        elif mode == "assign_sub":
+            new = variable._value - new
+        elif new.dtype != variable._value.dtype or not new.flags.c_contiguous:
+            new = np.ascontiguousarray(new, dtype=variable._value.dtype)
+        variable._value = new
+        variable._tensor = None
+
+    def initial_value(self, value):
+        return value._value
+
+
+_EAGER = EagerContext()
+_stack: list[ExecutionContext] = [_EAGER]
+_tapes: list = []  # recording GradientTapes, innermost last
+
+
+def current() -> ExecutionContext:
+    """The innermost execution context."""
+    return _stack[-1]
+
+
+@contextlib.contextmanager
+def pushed(context: ExecutionContext):
+    """Run the body under `context`."""
+    _stack.append(context)
+    try:
+        yield context
+    finally:
+        _stack.pop()
+
+
+@contextlib.contextmanager
+def eager_scope():
+    """Run the body eagerly, even inside a trace (TF's `init_scope`)."""
+    with pushed(_EAGER):
+        yield
+
+
+def executing_eagerly() -> bool:
+    """True unless a trace is being recorded, like `tf.executing_eagerly()`."""
+    return _stack[-1].executing_eagerly
+
+
+def bind(op_name: str, *inputs: Tensor, name: str | None = None, **attrs):
+    """Run op `op_name` on `inputs` in the current context and let active tapes record it."""
+    opdef = REGISTRY[op_name]
+    out = _stack[-1].execute(opdef, inputs, attrs, name)
+    if _tapes and opdef.differentiable:
+        for tape in _tapes:
+            tape._record(opdef, inputs, attrs, out)
+    return out
+
+
+def read_variable(variable: Variable) -> Tensor:
+    """The variable's current value as a tensor of the current context."""
+    tensor = _stack[-1].read_variable(variable)
+    for tape in _tapes:
+        tape._variable_read(variable, tensor)
+    return tensor
+
+
+def assign_variable(variable: Variable, value: Tensor, mode: str) -> None:
+    _stack[-1].assign_variable(variable, value, mode)

@@ -1,0 +1,7 @@
+"""`fuseflow.math`: the ops TensorFlow publishes as `tf.math`."""
+
+from fuseflow.core import ops as _ops  # noqa: F401  (registers and exports every op)
+from fuseflow.core.api import members as _members
+
+globals().update(_members("math"))
+__all__ = sorted(_members("math"))

@@ -1,0 +1,7 @@
+"""`fuseflow.nn`: the ops TensorFlow publishes as `tf.nn`."""
+
+from fuseflow.core import ops as _ops  # noqa: F401  (registers and exports every op)
+from fuseflow.core.api import members as _members
+
+globals().update(_members("nn"))
+__all__ = sorted(_members("nn"))
