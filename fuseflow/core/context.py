@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fuseflow.core.errors import InvalidArgumentError, OpError
-from fuseflow.core.registry import REGISTRY, OpDef
+from fuseflow.core.registry import _REGISTRY, OpDef
+from fuseflow.core.tensor import wrap
 
 if TYPE_CHECKING:
     from fuseflow.core.tensor import Tensor
@@ -78,8 +79,6 @@ class EagerContext(ExecutionContext):
     """Runs each op at once with its NumPy implementation."""
 
     def execute(self, opdef, inputs, attrs, name):
-        from fuseflow.core.tensor import wrap
-
         try:
             result = opdef.impl(*[t._value for t in inputs], **attrs)
         except Exception as cause:
@@ -91,8 +90,6 @@ class EagerContext(ExecutionContext):
     def read_variable(self, variable):
         tensor = variable._tensor
         if tensor is None:
-            from fuseflow.core.tensor import wrap
-
             tensor = variable._tensor = wrap(variable._value)
         return tensor
 
@@ -145,7 +142,7 @@ def executing_eagerly() -> bool:
 
 def bind(op_name: str, *inputs: Tensor, name: str | None = None, **attrs):
     """Run op `op_name` on `inputs` in the current context and let active tapes record it."""
-    opdef = REGISTRY[op_name]
+    opdef = _REGISTRY[op_name]
     out = _stack[-1].execute(opdef, inputs, attrs, name)
     if _tapes and opdef.differentiable:
         for tape in _tapes:

@@ -21,6 +21,8 @@ class DType:
         return f"<dtype: '{self.name}'>"
 
     def __eq__(self, other) -> bool:
+        if self is other:
+            return True
         if isinstance(other, DType):
             return self.name == other.name
         try:

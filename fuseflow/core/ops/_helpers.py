@@ -135,6 +135,12 @@ def operand_like(value, dtype: DType, op: str) -> Tensor:
 
 def binary_operands(x, y, op: str) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of one dtype; at least one side must fix the dtype."""
+    if type(x) is Tensor:  # fast path for eager `x op y` and `x op 1.0`: no conversions
+        ty = type(y)
+        if ty is Tensor and x._value.dtype == y._value.dtype:
+            return x, y
+        if ty is float and x._value.dtype.kind == "f":
+            return x, wrap(np.array(y, x._value.dtype))
     if not isinstance(x, Tensor) and hasattr(x, "_as_tensor"):
         x = x._as_tensor()
     if not isinstance(y, Tensor) and hasattr(y, "_as_tensor"):
