@@ -177,7 +177,7 @@ def unbroadcast(g: Tensor, like: Tensor) -> Tensor:
             axes.append(lead + i)
     if axes:
         g = reduce_sum(g, axis=axes)
-    if tuple(g.shape) != shape:
+    if not g.shape.is_compatible_with(shape):
         g = reshape(g, [-1 if d is None else d for d in shape])
     return g
 
