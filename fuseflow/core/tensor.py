@@ -71,7 +71,7 @@ class Tensor:
 
     def __index__(self) -> int:
         if not self.dtype.is_integer:
-            raise TypeError(f"Only integer scalar tensors can be used as an index, got {self.dtype}")
+            raise TypeError(f"Only integer scalar tensors can be an index, got {self.dtype}")
         return int(self._scalar("index"))
 
     def __bool__(self) -> bool:
@@ -135,7 +135,8 @@ class _Ref:
 
 def _numpy_repr(value) -> str:
     if isinstance(value, np.ndarray):
-        return repr(value)
+        text = repr(value)
+        return "\n" + text if "\n" in text else text  # TF starts a multi-line value on its own line
     if isinstance(value, bytes | str):
         return repr(value)
     return repr(value.item()) if isinstance(value, np.bool_) else str(value)
@@ -145,7 +146,8 @@ def _numpy_str(value: np.ndarray) -> str:
     if value.ndim == 0:
         item = value.item()
         return repr(item) if isinstance(item, bytes | str) else str(value[()])
-    return str(value)
+    text = str(value)
+    return "\n" + text if "\n" in text else text
 
 
 def wrap(value) -> Tensor:
@@ -159,8 +161,8 @@ def _python_array(value, dtype: DType | None) -> np.ndarray:
     """Convert Python/NumPy data with TF's defaults: ints -> int32, floats -> float32."""
     if isinstance(value, np.ndarray | np.generic):
         array = np.asarray(value)
-        if array.dtype.kind in "US":
-            array = array.astype(object)
+        if array.dtype.kind in "USO" and (dtype is None or dtype == dtypes.string):
+            return _as_bytes(array)
         if dtype is None:
             return array
         _check_castable(array, dtype)
@@ -178,10 +180,18 @@ def _python_array(value, dtype: DType | None) -> np.ndarray:
             return array.astype(np.int64)
         return array.astype(np.int32)
     if kind in "USO":
-        return array.astype(object) if kind != "O" else array
+        return _as_bytes(array)
     if kind == "c":
         raise TypeError("complex numbers are not supported by fuseflow")
     return array
+
+
+_encode = np.frompyfunc(lambda s: s.encode() if isinstance(s, str) else s, 1, 1)
+
+
+def _as_bytes(array: np.ndarray) -> np.ndarray:
+    """A string tensor's storage: an object array of `bytes`, as TF holds text (UTF-8)."""
+    return np.asarray(_encode(array), dtype=object)
 
 
 def _check_castable(array: np.ndarray, dtype: DType) -> None:
@@ -189,9 +199,11 @@ def _check_castable(array: np.ndarray, dtype: DType) -> None:
     kind = array.dtype.kind
     target = dtype.np_dtype.kind
     if kind == "f" and target in "iub" and array.size and not np.all(np.mod(array, 1) == 0):
-        raise TypeError(f"Cannot convert {_short_value(array)} to EagerTensor of dtype {dtype.name}")
+        raise TypeError(
+            f"Cannot convert {_short_value(array)} to EagerTensor of dtype {dtype.name}")
     if kind in "USO" and target != "O":
-        raise TypeError(f"Cannot convert {_short_value(array)} to EagerTensor of dtype {dtype.name}")
+        raise TypeError(
+            f"Cannot convert {_short_value(array)} to EagerTensor of dtype {dtype.name}")
 
 
 def _short_value(array: np.ndarray) -> str:

@@ -1,6 +1,8 @@
-"""Elementwise ops: unary math, broadcasting binary math, comparisons, logic, casts.
+"""Elementwise ops: identity and casts, the core unary ops, + - * / and the *_like helpers.
 
-Each op's `lower` is a scalar expression (see fuseflow.core.scalar) the compiler fuses.
+Each op's `lower` is a scalar expression (see fuseflow.core.scalar) the compiler fuses. The rest
+of the family lives in `binary_math`, `unary_math`, `comparison` and `activation`; every op of
+the family can be imported from this module.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def cast(x, dtype, name=None) -> Tensor:
     return bind("cast", x, dtype=dtype, name=name)
 
 
-# -- unary math ------------------------------------------------------------------------------
+# -- the unary ops the core needs first (more in unary_math and activation) ---------------------
 
 define_op("negative", kind=OpKind.ELEMENTWISE, infer=elementwise_spec("negative"),
           impl=np.negative, grad=lambda g, y, x: (negative(g),), lower=lambda b, x: b.neg(x))
@@ -140,7 +142,7 @@ def relu(features, name=None) -> Tensor:
     return _unary("relu", features, name)
 
 
-# -- binary math ------------------------------------------------------------------------------
+# -- binary arithmetic ------------------------------------------------------------------------
 
 define_op("add", kind=OpKind.ELEMENTWISE, infer=binary_spec("add", NUMBERS | {"string"}),
           impl=np.add, commutative=True,
@@ -196,20 +198,7 @@ def divide(x, y, name=None) -> Tensor:
     return bind("divide", x, y, name=name)
 
 
-# -- comparisons ------------------------------------------------------------------------------
-
-define_op("greater", kind=OpKind.ELEMENTWISE,
-          infer=binary_spec("greater", NUMBERS, out=dtypes.bool_), impl=np.greater,
-          lower=lambda b, x, y: b.gt(x, y))
-
-
-@export("math.greater", "greater")
-def greater(x, y, name=None) -> Tensor:
-    """x > y elementwise, as bool."""
-    return _binary("greater", x, y, name)
-
-
-# -- creation helpers that are elementwise in nature ------------------------------------------------
+# -- creation helpers that are elementwise in nature -----------------------------------------
 
 define_op("zeros_like", kind=OpKind.ELEMENTWISE, infer=elementwise_spec("zeros_like", ANY),
           impl=np.zeros_like, lower=lambda b, x: b.const(0))
@@ -231,3 +220,64 @@ def ones_like(input, dtype=None, name=None) -> Tensor:
     """Ones with the shape (and dtype, unless given) of `input`."""
     x = bind("ones_like", convert_to_tensor(input), name=name)
     return x if dtype is None else cast(x, dtype)
+
+
+# The rest of the family: importing it here registers its ops and lets callers import any
+# elementwise op from this module (the sibling modules import the arithmetic above).
+from fuseflow.core.ops.activation import (  # noqa: E402, F401
+    elu,
+    gelu,
+    leaky_relu,
+    relu6,
+    selu,
+    sigmoid,
+    softplus,
+    softsign,
+    swish,
+)
+from fuseflow.core.ops.binary_math import (  # noqa: E402, F401
+    add_n,
+    clip_by_value,
+    divide_no_nan,
+    floordiv,
+    floormod,
+    maximum,
+    minimum,
+    pow,
+    scalar_mul,
+    squared_difference,
+)
+from fuseflow.core.ops.comparison import (  # noqa: E402, F401
+    equal,
+    greater,
+    greater_equal,
+    is_finite,
+    is_nan,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    not_equal,
+    select,
+    where,
+)
+from fuseflow.core.ops.unary_math import (  # noqa: E402, F401
+    abs,
+    ceil,
+    cos,
+    erf,
+    expm1,
+    floor,
+    log1p,
+    reciprocal,
+    round,
+    rsqrt,
+    sign,
+    sin,
+    sqrt,
+    square,
+    tan,
+)
+

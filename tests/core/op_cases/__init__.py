@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.core.op_cases import elementwise, linalg, movement, reduction
+from tests.core.op_cases import creation, elementwise, linalg, movement, nn, random, reduction
 from tests.core.op_cases.case import OpCase  # noqa: F401
 
-OP_CASES = [*elementwise.CASES, *reduction.CASES, *movement.CASES, *linalg.CASES]
+OP_CASES = [*elementwise.CASES, *reduction.CASES, *movement.CASES, *linalg.CASES, *nn.CASES,
+            *creation.CASES, *random.CASES]
