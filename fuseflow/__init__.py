@@ -37,5 +37,14 @@ from fuseflow.core.variable import Variable
 
 globals().update(_members(""))
 
-from fuseflow import config, errors, linalg, math, nn, random, test  # noqa: E402
+# The namespaces and floors above core. Order matters only for `keras`, which must come after
+# `_aliases.install()` so `fuseflow.keras.*` resolves to `fuseflow.keras_api.*`.
+from fuseflow import _aliases, config, errors, linalg, math, nn, random, test  # noqa: E402
+from fuseflow import runtime as _runtime  # noqa: E402,F401  (installs the graph executors)
 from fuseflow.core import nest  # noqa: E402
+from fuseflow.graph import ConcreteFunction, Function, function  # noqa: E402
+from fuseflow.graph.control_flow import cond, while_loop  # noqa: E402
+from fuseflow.graph.effects import print, py_function  # noqa: E402
+
+_aliases.install()
+from fuseflow import data, keras  # noqa: E402, I001

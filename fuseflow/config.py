@@ -27,3 +27,24 @@ class experimental:  # noqa: N801  (TF's namespace name)
     @staticmethod
     def list_physical_devices(device_type: str | None = None):
         return list_physical_devices(device_type)
+
+
+def run_functions_eagerly(run_eagerly: bool) -> None:
+    """Run every `fuseflow.function` eagerly (its Python body each call), for debugging."""
+    from fuseflow.graph.function import run_functions_eagerly as _set
+
+    _set(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    """Whether `run_functions_eagerly(True)` is in effect."""
+    from fuseflow.graph.function import functions_run_eagerly as _get
+
+    return _get()
+
+
+def explain_retracing(enabled: bool = True) -> None:
+    """Print why each `fuseflow.function` retraces, as it happens (argument, old -> new, line)."""
+    from fuseflow.graph.retracing import explain_retracing as _set
+
+    _set(enabled)
