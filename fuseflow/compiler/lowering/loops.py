@@ -1,0 +1,54 @@
+"""Loop helpers for kernel IR: counted loops as context managers, buffer access."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+from llvmlite import ir
+
+from fuseflow.compiler.irtypes import I64, PTR, storage_type
+
+ARRAY_DATA_OFFSET = 16  # PyArrayObject.data: after ob_refcnt and ob_type (checked at import)
+
+
+def i64(value: int) -> ir.Constant:
+    return ir.Constant(I64, value)
+
+
+@contextlib.contextmanager
+def for_range(b: ir.IRBuilder, start, stop, name: str = "i", step: int = 1):
+    """`for i in range(start, stop, step)`; yields the index. The body must not branch out."""
+    start = i64(start) if isinstance(start, int) else start
+    stop = i64(stop) if isinstance(stop, int) else stop
+    fn = b.function
+    pre = b.block
+    body = fn.append_basic_block(f"{name}.body")
+    after = fn.append_basic_block(f"{name}.end")
+    b.cbranch(b.icmp_signed("<", start, stop), body, after)
+    b.position_at_end(body)
+    index = b.phi(I64, name=name)
+    index.add_incoming(start, pre)
+    yield index
+    following = b.add(index, i64(step), name=f"{name}.next")
+    index.add_incoming(following, b.block)
+    b.cbranch(b.icmp_signed("<", following, stop), body, after)
+    b.position_at_end(after)
+
+
+def slot_pointer(b: ir.IRBuilder, items: ir.Value, slot: int, dtype: np.dtype) -> ir.Value:
+    """The data pointer of ndarray `items[slot]` (items: the plan's PyObject* array)."""
+    obj = b.load(b.gep(items, [i64(slot)]), name=f"obj{slot}")
+    field = b.gep(obj, [i64(ARRAY_DATA_OFFSET)])
+    data = b.load(b.bitcast(field, PTR.as_pointer()), name=f"data{slot}")
+    return b.bitcast(data, storage_type(dtype).as_pointer())
+
+
+def task_range(b: ir.IRBuilder, total: int, task, ntasks, align: int = 1):
+    """[lo, hi) of `total` iterations for task `task` of `ntasks`, cut at multiples of `align`."""
+    chunks = (total + align - 1) // align
+    lo = b.mul(b.sdiv(b.mul(i64(chunks), task), ntasks), i64(align))
+    hi = b.mul(b.sdiv(b.mul(i64(chunks), b.add(task, i64(1))), ntasks), i64(align))
+    hi = b.select(b.icmp_signed(">", hi, i64(total)), i64(total), hi)
+    lo = b.select(b.icmp_signed(">", lo, i64(total)), i64(total), lo)
+    return lo, hi

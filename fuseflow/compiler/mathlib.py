@@ -1,0 +1,316 @@
+"""Vectorizable math in LLVM IR: exp, expm1, log, log1p, tanh, sigmoid, erf.
+
+Every function is straight-line code (selects, no branches, no libm calls), so the loop
+vectorizer turns it into SIMD code, and it works unchanged on vector types. Special values
+(NaN, +-Inf, +-0, denormals) are handled by selects on the input; no fast-math flag that would
+let LLVM drop them (nnan, ninf) is ever set.
+
+Polynomials are Taylor series on small reduced ranges (exp, log) where that costs only a term or
+two more than a minimax fit, and Chebyshev fits of erfc(x)*exp(x^2) where it does not (erf).
+"""
+
+from __future__ import annotations
+
+import math
+
+from llvmlite import ir
+
+from fuseflow.compiler.irtypes import const, int_like, is_double, scalar_of
+
+# Chebyshev coefficients of erfc(x) * exp(x^2) on [a, b], interpolated at 40-digit precision
+# (mpmath) in the variable u = (2x - a - b) / (b - a); evaluated with Clenshaw's recurrence.
+# (tanh(x)/x - 1)/x^2 as a polynomial in x^2 on [0, 0.625]: float32 least squares, 0.55 ulp.
+_TANH_F32 = (-0.3333333040179275, 0.13333197643642924, -0.05394625805630763,
+             0.021699984189485055, -0.008179331277108163, 0.0021473574660348586)
+_ERFC_F32 = (  # [1, 4]; relative error 1.4e-7 in float32, i.e. < 1 ulp of erf
+    0.24442575284923573, -0.13589862891594598, 0.035635114148534965, -0.008884098618222471,
+    0.0021184239975530544, -0.00048539876407924996, 0.000107273754532751,
+    -2.2936634451047057e-05, 4.756874502919963e-06, -9.589933490288507e-07,
+    1.882833674413364e-07, -3.6024327066982936e-08, 6.526287040003729e-09,
+)
+_ERFC_F64_A = (  # [1, 2.5]
+    0.3017138902444292, -0.10574990110152695, 0.017104848474406763, -0.002587682261135065,
+    0.0003696145268036729, -5.0198560605167956e-05, 6.517935170561901e-06,
+    -8.126449775613485e-07, 9.763690285483578e-08, -1.133813656364367e-08,
+    1.2757869239497698e-09, -1.3939984728303207e-10, 1.4818660272094163e-11,
+    -1.535083855929383e-12, 1.5518968060618384e-13, -1.5330737574030452e-14,
+    1.4816184781678304e-15, -1.402286502259275e-16, 1.3009170665632648e-17,
+    -1.1749179704724222e-18,
+)
+_ERFC_F64_B = (  # [2.5, 4]
+    0.17008220017856512, -0.036520514785627234, 0.003783458700961749, -0.0003794134490812505,
+    3.692690022594374e-05, -3.4957223835851204e-06, 3.224885907828553e-07,
+    -2.903920167622488e-08, 2.5560460324003925e-09, -2.201984729141417e-10,
+    1.8586988106620702e-11, -1.5388257596550946e-12, 1.250688261060476e-13,
+    -9.987216504330586e-15, 7.841521227147795e-16, -6.05778215963607e-17,
+    4.607413879956804e-18, -3.4520925947831887e-19, 2.5492401292279832e-20,
+    -1.8470275073546595e-21,
+)
+_ERFC_F64_C = (  # [4, 6]
+    0.11277819743166245, -0.021913497155272348, 0.0020915397845687493,
+    -0.00019628624819122983, 1.8126654238718202e-05, -1.6483628246572167e-06,
+    1.4769699327777977e-07, -1.3047490253442588e-08, 1.136975347104367e-09,
+    -9.778180226640498e-11, 8.303212348062975e-12, -6.964650842590714e-13,
+    5.772832164827166e-14, -4.730148558369873e-15, 3.832714974411841e-16,
+    -3.072023314979137e-17, 2.4364677165527356e-18, -1.9126661411006228e-19,
+    1.486493931966838e-20, -1.1375699378924934e-21,
+)
+
+
+class _Format:
+    """Constants of one IEEE format; Taylor degrees chosen so the truncation is < 0.1 ulp."""
+
+    def __init__(self, double: bool):
+        self.bits, self.mbits, self.bias = (64, 52, 1023) if double else (32, 23, 127)
+        # exp overflows above hi and underflows to 0 below lo.
+        self.exp_hi, self.exp_lo = (709.782712893384, -745.1332191019412) if double else \
+            (88.72284, -103.97208)
+        # ln 2 split so that n * hi is exact for every n the reductions produce.
+        self.ln2_hi, self.ln2_lo = (6.93147180369123816490e-01, 1.90821492927058770002e-10) \
+            if double else (0.693359375, -2.12194440e-4)
+        self.exp_terms = [1 / math.factorial(k) for k in range(15 if double else 8)]
+        self.expm1_terms = [1 / math.factorial(k + 2) for k in range(13 if double else 7)]
+        self.log_terms = [2 / (2 * k + 3) for k in range(12 if double else 6)]
+        self.erf_terms = [2 / math.sqrt(math.pi) * (-1) ** n / (math.factorial(n) * (2 * n + 1))
+                          for n in range(19 if double else 11)]
+        self.tiny = 2.2250738585072014e-308 if double else 1.1754943508222875e-38
+        self.erf_cut = 6.0 if double else 4.0
+        self.tanh_cut = 20.0  # tanh(20) rounds to 1 in both formats; exp(40) stays finite
+        self.shifter = 1.5 * 2.0 ** self.mbits
+        self.exp_clamp = (-750.0, 711.0) if double else (-105.0, 100.0)
+        self.exp_normal = (-707.0, 707.0) if double else (-87.0, 87.0)
+
+
+class IRMath:
+    """Emit math functions on values of one float type (scalar or vector) with `builder`."""
+
+    def __init__(self, builder: ir.IRBuilder, ty: ir.Type):
+        self.b = builder
+        self.ty = ty
+        self.ity = int_like(ty)
+        self.fmt = _Format(is_double(ty))
+
+    # -- small helpers -------------------------------------------------------------------------
+    def c(self, value: float) -> ir.Constant:
+        return const(self.ty, value)
+
+    def ci(self, value: int) -> ir.Constant:
+        return const(self.ity, value)
+
+    def intrinsic(self, name: str, *args: ir.Value, ty: ir.Type | None = None) -> ir.Value:
+        return call_intrinsic(self.b, name, ty or self.ty, args)
+
+    def fma(self, a: ir.Value, b: ir.Value, c: ir.Value) -> ir.Value:
+        return self.intrinsic("fmuladd", a, b, c)
+
+    def horner(self, x: ir.Value, coefs) -> ir.Value:
+        acc = self.c(coefs[-1])
+        for coef in reversed(coefs[:-1]):
+            acc = self.fma(acc, x, self.c(coef))
+        return acc
+
+    def gt(self, x, y):
+        return self.b.fcmp_ordered(">", x, y)
+
+    def lt(self, x, y):
+        return self.b.fcmp_ordered("<", x, y)
+
+    def isnan(self, x):
+        return self.b.fcmp_unordered("uno", x, x)
+
+    def select(self, cond, x, y):
+        return self.b.select(cond, x, y)
+
+    def pow2(self, n: ir.Value) -> ir.Value:
+        """2**n for an integer n within the normal exponent range."""
+        biased = self.b.add(n, self.ci(self.fmt.bias))
+        return self.b.bitcast(self.b.shl(biased, self.ci(self.fmt.mbits)), self.ty)
+
+    def _clamp_for_exp(self, x):
+        f = self.fmt
+        xc = self.select(self.gt(x, self.c(f.exp_hi)), self.c(f.exp_hi), x)
+        xc = self.select(self.lt(xc, self.c(f.exp_lo)), self.c(f.exp_lo), xc)
+        # NaN becomes 0 here so no poison flows through fptosi; the result select restores it.
+        return self.select(self.isnan(x), self.c(0.0), xc)
+
+    def _reduce(self, x):
+        """x = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite)."""
+        f = self.fmt
+        n = self.intrinsic("rint", self.b.fmul(x, self.c(1 / math.log(2))))
+        r = self.fma(n, self.c(-f.ln2_hi), x)
+        r = self.fma(n, self.c(-f.ln2_lo), r)
+        return self.b.fptosi(n, self.ity), r
+
+    def _specials(self, x, result, above, below):
+        f = self.fmt
+        result = self.select(self.gt(x, self.c(f.exp_hi)), self.c(above), result)
+        result = self.select(self.lt(x, self.c(f.exp_lo)), self.c(below), result)
+        return self.select(self.isnan(x), x, result)
+
+    # -- the functions -------------------------------------------------------------------------
+    def exp(self, x: ir.Value) -> ir.Value:
+        f, b = self.fmt, self.b
+        # Clamped so 2**n stays representable after the +-64 adjustment below; past the
+        # clamp the result still overflows to inf / underflows to 0 in the final multiply.
+        xc = self.select(self.lt(x, self.c(f.exp_clamp[0])), self.c(f.exp_clamp[0]), x)
+        xc = self.select(self.gt(xc, self.c(f.exp_clamp[1])), self.c(f.exp_clamp[1]), xc)
+        # n = round(x / ln2) by the shifter trick: t's low mantissa bits hold n, and shifting
+        # them into the exponent field drops the shifter's own bits (no float->int convert).
+        t = self.fma(xc, self.c(1 / math.log(2)), self.c(f.shifter))
+        n_float = b.fsub(t, self.c(f.shifter))
+        r = self.fma(n_float, self.c(-f.ln2_hi), xc)
+        r = self.fma(n_float, self.c(-f.ln2_lo), r)
+        p = self.horner(r, f.exp_terms)
+        n = b.bitcast(t, self.ity)
+        # Results near the ends of the range are scaled by 2**+-64 in a final multiply, so
+        # denormals round once and overflow gives inf rather than a corrupt exponent field.
+        low = self.lt(xc, self.c(f.exp_normal[0]))
+        high = self.gt(xc, self.c(f.exp_normal[1]))
+        adjust = self.select(low, self.ci(64), self.select(high, self.ci(-64), self.ci(0)))
+        scale = self.select(low, self.c(2.0 ** -64), self.select(high, self.c(2.0 ** 64),
+                                                                 self.c(1.0)))
+        bits = b.add(b.bitcast(p, self.ity), b.shl(b.add(n, adjust), self.ci(f.mbits)))
+        result = b.fmul(b.bitcast(bits, self.ty), scale)
+        return self.select(self.isnan(x), x, result)
+
+    def expm1(self, x: ir.Value) -> ir.Value:
+        n, r = self._reduce(self._clamp_for_exp(x))
+        em = self.fma(self.b.fmul(r, r), self.horner(r, self.fmt.expm1_terms), r)
+        # 2**n * (em + 1) - 1 = 2**n2 * (em * 2**n1 + (2**n1 - 2**-n2)): exact for n = 0.
+        n1 = self.b.ashr(n, self.ci(1))
+        n2 = self.b.sub(n, n1)
+        t1 = self.pow2(n1)
+        inner = self.fma(em, t1, self.b.fsub(t1, self.pow2(self.b.neg(n2))))
+        result = self._specials(x, self.b.fmul(inner, self.pow2(n2)), math.inf, -1.0)
+        return self.select(self.b.fcmp_ordered("==", x, self.c(0.0)), x, result)  # keeps -0
+
+    def log(self, x: ir.Value) -> ir.Value:
+        f, b = self.fmt, self.b
+        denormal = self.lt(x, self.c(f.tiny))
+        xs = self.select(denormal, b.fmul(x, self.c(2.0 ** f.mbits)), x)
+        bits = b.bitcast(xs, self.ity)
+        e = b.sub(b.lshr(bits, self.ci(f.mbits)), self.ci(f.bias))
+        e = b.sub(e, self.select(denormal, self.ci(f.mbits), self.ci(0)))
+        mant = b.or_(b.and_(bits, self.ci((1 << f.mbits) - 1)), self.ci(f.bias << f.mbits))
+        m = b.bitcast(mant, self.ty)
+        big = self.gt(m, self.c(math.sqrt(2.0)))
+        m = self.select(big, b.fmul(m, self.c(0.5)), m)
+        e = b.add(e, b.zext(big, self.ity))
+        # log m = 2 atanh(s) with s = f / (2 + f); written as f - s (f - R) so that the
+        # leading term f = m - 1 is exact and the rest is a small correction.
+        fm = b.fsub(m, self.c(1.0))
+        s = b.fdiv(fm, b.fadd(fm, self.c(2.0)))
+        z = b.fmul(s, s)
+        big_r = b.fmul(z, self.horner(z, f.log_terms))
+        log_m = b.fsub(fm, b.fmul(s, b.fsub(fm, big_r)))
+        ef = b.sitofp(e, self.ty)
+        result = self.fma(ef, self.c(f.ln2_hi), self.fma(ef, self.c(f.ln2_lo), log_m))
+        result = self.select(self.lt(x, self.c(0.0)), self.c(math.nan), result)
+        result = self.select(b.fcmp_ordered("==", x, self.c(0.0)), self.c(-math.inf), result)
+        result = self.select(b.fcmp_ordered("==", x, self.c(math.inf)), x, result)
+        return self.select(self.isnan(x), x, result)
+
+    def log1p(self, x: ir.Value) -> ir.Value:
+        b = self.b
+        u = b.fadd(x, self.c(1.0))
+        d = b.fsub(u, self.c(1.0))
+        # log(u) * x / (u - 1) cancels the rounding error of 1 + x (exact when u == 1).
+        result = b.fmul(self.log(u), b.fdiv(x, d))
+        result = self.select(b.fcmp_ordered("==", d, self.c(0.0)), x, result)
+        return self.select(b.fcmp_ordered("==", x, self.c(math.inf)), x, result)
+
+    def tanh(self, x: ir.Value) -> ir.Value:
+        if not is_double(self.ty):
+            return self._tanh_f32(x)
+        b = self.b
+        ax = self.intrinsic("fabs", x)
+        ax = self.select(self.gt(ax, self.c(self.fmt.tanh_cut)), self.c(self.fmt.tanh_cut), ax)
+        # tanh|x| = e / (e + 2) with e = expm1(2|x|): no cancellation near 0.
+        e = self.expm1(b.fmul(ax, self.c(2.0)))
+        t = b.fdiv(e, b.fadd(e, self.c(2.0)))
+        return self.intrinsic("copysign", t, x)
+
+    def _tanh_f32(self, x: ir.Value) -> ir.Value:
+        """An odd polynomial below 0.625, else 1 - 2 / (exp(2|x|) + 1): cheaper than expm1."""
+        b = self.b
+        ax = self.intrinsic("fabs", x)
+        z = b.fmul(ax, ax)
+        small = self.fma(b.fmul(ax, z), self.horner(z, _TANH_F32), ax)
+        e = self.exp(b.fadd(ax, ax))
+        large = b.fsub(self.c(1.0), b.fdiv(self.c(2.0), b.fadd(e, self.c(1.0))))
+        return self.intrinsic("copysign", self.select(self.lt(ax, self.c(0.625)), small, large), x)
+
+    def sigmoid(self, x: ir.Value) -> ir.Value:
+        b = self.b
+        # exp(-|x|) never overflows; x < 0 uses e / (1 + e) so tiny results keep their bits.
+        e = self.exp(b.fneg(self.intrinsic("fabs", x)))
+        numer = self.select(b.fcmp_ordered(">=", x, self.c(0.0)), self.c(1.0), e)
+        return b.fdiv(numer, b.fadd(self.c(1.0), e))
+
+    def erf(self, x: ir.Value) -> ir.Value:
+        b, f = self.b, self.fmt
+        ax = self.intrinsic("fabs", x)
+        small = b.fmul(x, self.horner(b.fmul(x, x), f.erf_terms))
+        al = self.select(self.lt(ax, self.c(1.0)), self.c(1.0), ax)
+        al = self.select(self.gt(al, self.c(f.erf_cut)), self.c(f.erf_cut), al)
+        large = b.fsub(self.c(1.0), b.fmul(self._exp_neg_square(al), self._erfc_scaled(al)))
+        large = self.select(self.gt(ax, self.c(f.erf_cut)), self.c(1.0), large)
+        large = self.intrinsic("copysign", large, x)
+        return self.select(self.lt(ax, self.c(1.0)), small, large)
+
+    def _exp_neg_square(self, x):
+        """exp(-x*x), keeping the rounding error of x*x in float64 (it is amplified by x*x)."""
+        b = self.b
+        sq = b.fmul(x, x)
+        if not is_double(self.ty):
+            return self.exp(b.fneg(sq))
+        err = self.intrinsic("fma", x, x, b.fneg(sq))
+        return b.fmul(self.exp(b.fneg(sq)), b.fsub(self.c(1.0), err))
+
+    def _erfc_scaled(self, x):
+        """erfc(x) * exp(x*x) for x in [1, erf_cut], from the Chebyshev fits above."""
+        if not is_double(self.ty):
+            return self._clenshaw(x, [((1.0, 4.0), _ERFC_F32)])
+        pieces = [((1.0, 2.5), _ERFC_F64_A), ((2.5, 4.0), _ERFC_F64_B), ((4.0, 6.0), _ERFC_F64_C)]
+        return self._clenshaw(x, pieces)
+
+    def _clenshaw(self, x, pieces):
+        """Evaluate a piecewise Chebyshev series, choosing each lane's coefficients by select."""
+        b = self.b
+        masks = [b.fcmp_ordered(">=", x, self.c(lo)) for (lo, _), _ in pieces[1:]]
+
+        def pick(values):
+            chosen = self.c(values[0])
+            for mask, value in zip(masks, values[1:]):
+                chosen = self.select(mask, self.c(value), chosen)
+            return chosen
+
+        scale = pick([2 / (hi - lo) for (lo, hi), _ in pieces])
+        shift = pick([-(hi + lo) / (hi - lo) for (lo, hi), _ in pieces])
+        u = self.fma(x, scale, shift)
+        two_u = b.fadd(u, u)
+        b1, b2 = self.c(0.0), self.c(0.0)
+        for k in range(len(pieces[0][1]) - 1, 0, -1):
+            b1, b2 = b.fadd(self.fma(two_u, b1, b.fneg(b2)), pick([c[k] for _, c in pieces])), b1
+        return b.fadd(self.fma(u, b1, b.fneg(b2)), pick([c[0] for _, c in pieces]))
+
+
+def call_intrinsic(builder: ir.IRBuilder, name: str, ty: ir.Type, args) -> ir.Value:
+    """Call the overloaded intrinsic `llvm.<name>` on type `ty` (declared on first use)."""
+    from fuseflow.compiler.irtypes import mangle
+
+    module = builder.module
+    full = f"llvm.{name}.{mangle(ty)}"
+    fn = module.globals.get(full)
+    if fn is None:
+        fn = ir.Function(module, ir.FunctionType(ty, [a.type for a in args]), full)
+    return builder.call(fn, list(args))
+
+
+def emit(builder: ir.IRBuilder, name: str, x: ir.Value) -> ir.Value:
+    """Emit math function `name` (exp, expm1, log, log1p, tanh, sigmoid, erf) of `x`."""
+    return getattr(IRMath(builder, x.type), name)(x)
+
+
+def scalar_type(x: ir.Value) -> ir.Type:
+    return scalar_of(x.type)
