@@ -55,7 +55,8 @@ def run(epochs: int = 10, batch_size: int = 32, learning_rate: float = 0.5,
         seconds = time.perf_counter() - start
         loss = float(np.mean(losses))
         acc = _accuracy(w, b, x_train, y_train)
-        print_fn(f"Epoch {epoch}/{epochs} - {seconds:.2f}s - loss: {loss:.4f} - accuracy: {acc:.4f}")
+        print_fn(f"Epoch {epoch}/{epochs} - {seconds:.2f}s - loss: {loss:.4f} "
+                 f"- accuracy: {acc:.4f}")
     test_acc = _accuracy(w, b, x_test, y_test)
     print_fn(f"test accuracy: {test_acc:.4f}")
     return {"loss": loss, "test_accuracy": test_acc}

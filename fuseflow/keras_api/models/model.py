@@ -16,6 +16,7 @@ from fuseflow.keras_api.layers.layer_utils import extra_init_args
 from fuseflow.keras_api.models import graph_network
 from fuseflow.keras_api.training.trainer import Trainer
 
+
 def _functional_args(args: tuple, kwargs: dict) -> bool:
     return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
             or ("inputs" in kwargs and "outputs" in kwargs))
