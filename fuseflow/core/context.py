@@ -8,6 +8,7 @@ Active gradient tapes see every op after it ran, in any context.
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -109,23 +110,39 @@ class EagerContext(ExecutionContext):
 
 
 _EAGER = EagerContext()
-_stack: list[ExecutionContext] = [_EAGER]
-_tapes: list = []  # recording GradientTapes, innermost last
+
+
+class ThreadState(threading.local):
+    """Each thread's context stack and recording tapes: a trace or tape on one thread (the user's
+    training step) never sees ops run by another (a dataset's prefetch worker)."""
+
+    def __init__(self) -> None:
+        self.stack: list[ExecutionContext] = [_EAGER]
+        self.tapes: list = []  # recording GradientTapes, innermost last
+
+
+state = ThreadState()
+
+
+def active_tapes() -> list:
+    """This thread's recording GradientTapes, innermost last (the live list)."""
+    return state.tapes
 
 
 def current() -> ExecutionContext:
     """The innermost execution context."""
-    return _stack[-1]
+    return state.stack[-1]
 
 
 @contextlib.contextmanager
 def pushed(context: ExecutionContext):
     """Run the body under `context`."""
-    _stack.append(context)
+    stack = state.stack
+    stack.append(context)
     try:
         yield context
     finally:
-        _stack.pop()
+        stack.pop()
 
 
 @contextlib.contextmanager
@@ -137,26 +154,28 @@ def eager_scope():
 
 def executing_eagerly() -> bool:
     """True unless a trace is being recorded, like `tf.executing_eagerly()`."""
-    return _stack[-1].executing_eagerly
+    return state.stack[-1].executing_eagerly
 
 
 def bind(op_name: str, *inputs: Tensor, name: str | None = None, **attrs):
     """Run op `op_name` on `inputs` in the current context and let active tapes record it."""
     opdef = _REGISTRY[op_name]
-    out = _stack[-1].execute(opdef, inputs, attrs, name)
-    if _tapes and opdef.differentiable:
-        for tape in _tapes:
+    local = state
+    out = local.stack[-1].execute(opdef, inputs, attrs, name)
+    tapes = local.tapes
+    if tapes and opdef.differentiable:
+        for tape in tapes:
             tape._record(opdef, inputs, attrs, out)
     return out
 
 
 def read_variable(variable: Variable) -> Tensor:
     """The variable's current value as a tensor of the current context."""
-    tensor = _stack[-1].read_variable(variable)
-    for tape in _tapes:
+    tensor = state.stack[-1].read_variable(variable)
+    for tape in state.tapes:
         tape._variable_read(variable, tensor)
     return tensor
 
 
 def assign_variable(variable: Variable, value: Tensor, mode: str) -> None:
-    _stack[-1].assign_variable(variable, value, mode)
+    state.stack[-1].assign_variable(variable, value, mode)

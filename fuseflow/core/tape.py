@@ -66,12 +66,12 @@ class GradientTape:
 
     def _push(self) -> None:
         self._recording = True
-        context._tapes.append(self)
+        context.active_tapes().append(self)
 
     def _pop(self) -> None:
         self._recording = False
-        if self in context._tapes:
-            context._tapes.remove(self)
+        if self in context.active_tapes():
+            context.active_tapes().remove(self)
 
     def watch(self, tensor) -> None:
         """Track `tensor` (or each tensor/Variable in a nested structure)."""
@@ -165,7 +165,7 @@ class GradientTape:
                 self._backprop(entry, grads, accumulate)
             return [self._source_gradient(s, grads, add) for s in sources]
         finally:
-            self._recording = recording and self in context._tapes
+            self._recording = recording and self in context.active_tapes()
 
     def _backprop(self, entry: _Entry, grads: dict, accumulate: Callable) -> None:
         outputs = entry.outputs
@@ -321,7 +321,7 @@ def custom_gradient(f: Callable) -> Callable:
         inputs = tuple(convert_to_tensor(a) if isinstance(a, Tensor | Variable) else a
                        for a in args)
         probe = GradientTape(watch_accessed_variables=True)
-        active = list(context._tapes)
+        active = list(context.active_tapes())
         for tape in active:
             tape._recording_saved, tape._recording = tape._recording, False
         try:
@@ -337,7 +337,7 @@ def custom_gradient(f: Callable) -> Callable:
         tensor_inputs = tuple(t for t in inputs if isinstance(t, Tensor))
         var_reads = tuple(v.read_value() for v in variables)
         opdef = _custom_opdef(grad_fn, len(tensor_inputs), variables, len(outs))
-        for tape in context._tapes:
+        for tape in context.active_tapes():
             tape._record(opdef, tensor_inputs + var_reads, {},
                          outs if len(outs) > 1 else outs[0])
         return nest.pack_sequence_as(result, list(outs))
@@ -347,7 +347,7 @@ def custom_gradient(f: Callable) -> Callable:
 
 class _paused_all:
     def __enter__(self):
-        self._saved = [(t, t._recording) for t in context._tapes]
+        self._saved = [(t, t._recording) for t in context.active_tapes()]
         for tape, _ in self._saved:
             tape._recording = False
 

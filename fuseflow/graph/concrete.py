@@ -44,7 +44,7 @@ def build_executable(graph: Graph, jit_compile: bool | None):
 @contextlib.contextmanager
 def tapes_paused():
     """Hide the ops of a trace from every recording tape (they see the replayed ops instead)."""
-    saved = [(tape, tape._recording) for tape in context._tapes]
+    saved = [(tape, tape._recording) for tape in context.active_tapes()]
     for tape, _ in saved:
         tape._recording = False
     try:
@@ -142,7 +142,7 @@ class ConcreteFunction:
         """Run on the flat tensor inputs, in the current context; return structured outputs."""
         from fuseflow.graph.replay import replay
 
-        if not context.executing_eagerly() or context._tapes:
+        if not context.executing_eagerly() or context.active_tapes():
             # inside a trace: inline; under a tape: replay op by op so the tape sees each op
             return self.pack_tensors(replay(self.graph, tensors))
         arrays = [t._value if isinstance(t, Tensor) else np.asarray(t) for t in tensors]

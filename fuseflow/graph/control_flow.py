@@ -78,7 +78,7 @@ class Branch:
     def __init__(self, fn, parent: TracingContext, name: str, arg_specs: list, pack=None):
         self.graph = Graph(name)
         paused = parent.paused if isinstance(parent, BranchContext) else \
-            [(t, t._recording) for t in context._tapes]
+            [(t, t._recording) for t in context.active_tapes()]
         ctx = BranchContext(self.graph, parent, paused)
         with tapes_paused(), context.pushed(ctx):
             args = [ctx.symbolic(self.graph.add_placeholder(s, f"arg{i}"))

@@ -14,7 +14,7 @@ MISS = object()
 
 _TEMPLATE = """
 def fast(args):
-    if run_eagerly[0] or tapes or len(stack) != 1 or len(args) != {n}:
+    if run_eagerly[0] or state.tapes or len(state.stack) != 1 or len(args) != {n}:
         return MISS
 {checks}
     calls[0] += 1
@@ -46,7 +46,7 @@ def make_fast_path(function, concrete, args: tuple, leaves: list):
     if any(value is not arg for (_, value), arg in zip(leaves, args)):
         return None
     names = {"MISS": MISS, "Tensor": Tensor, "run_eagerly": _RUN_EAGERLY,
-             "tapes": context._tapes, "stack": context._stack, "calls": function._calls,
+             "state": context.state, "calls": function._calls,
              "new": object.__new__}
     for i, arg in enumerate(args):
         names[f"s{i}"] = arg._value.shape

@@ -118,7 +118,7 @@ class Function:
         concrete = self._lookup(bound, key, leaves, specs)
         tensors = [v for _, v in leaves]
         result = concrete.call_flat(tensors)
-        if not kwargs and current_tracing_context() is None and not context._tapes:
+        if not kwargs and current_tracing_context() is None and not context.active_tapes():
             self._fast = make_fast_path(self, concrete, args, leaves)
         return result
 
