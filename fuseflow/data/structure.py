@@ -139,9 +139,6 @@ def unbatched_spec(spec: TensorSpec) -> TensorSpec:
 
 def spec_text(structure) -> str:
     """TF's text for an element_spec: `TensorSpec(shape=(), dtype=tf.int32, name=None)`."""
-    if isinstance(structure, TensorSpec):
-        return (f"TensorSpec(shape={TensorShape(structure.shape)}, dtype={structure.dtype!r}, "
-                f"name={structure.name!r})")
     if isinstance(structure, Mapping):
         return "{" + ", ".join(f"{k!r}: {spec_text(v)}" for k, v in structure.items()) + "}"
     if _is_namedtuple(structure):

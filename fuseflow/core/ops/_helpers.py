@@ -196,3 +196,15 @@ def as_shape_tuple(shape, op: str) -> tuple[int, ...]:
 
 def result_dtype(values: Sequence[Tensor]) -> DType:
     return values[0].dtype if values else dtypes.float32
+
+
+def quiet(impl):
+    """`impl` without NumPy's floating-point warnings: log(0) = -inf and 1/0 = inf are results
+    here, as in TF, not events to warn about."""
+
+    def run(*arrays, **attrs):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            return impl(*arrays, **attrs)
+
+    run.__name__ = getattr(impl, "__name__", "impl")
+    return run

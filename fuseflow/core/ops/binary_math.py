@@ -8,7 +8,7 @@ import numpy as np
 from fuseflow.core.api import export
 from fuseflow.core.context import bind
 from fuseflow.core.errors import InvalidArgumentError
-from fuseflow.core.ops._helpers import FLOATS, binary_spec, operand_like, unbroadcast
+from fuseflow.core.ops._helpers import FLOATS, binary_spec, operand_like, quiet, unbroadcast
 from fuseflow.core.ops.comparison import greater, greater_equal, less_equal, select
 from fuseflow.core.ops.elementwise import (
     _binary,
@@ -68,7 +68,7 @@ def _pow_grad(g, z, x, y):
     return unbroadcast(gx, x), unbroadcast(multiply(g, multiply(z, log_x)), y)
 
 
-define_op("pow", kind=OpKind.ELEMENTWISE, infer=binary_spec("pow"), impl=np.power,
+define_op("pow", kind=OpKind.ELEMENTWISE, infer=binary_spec("pow"), impl=quiet(np.power),
           grad=_pow_grad, lower=lambda b, x, y: b.pow(x, y))
 
 

@@ -18,6 +18,7 @@ from fuseflow.core.ops._helpers import (
     binary_operands,
     binary_spec,
     elementwise_spec,
+    quiet,
     unbroadcast,
 )
 from fuseflow.core.registry import OpKind, define_op
@@ -96,7 +97,7 @@ def negative(x, name=None) -> Tensor:
     return _unary("negative", x, name)
 
 
-define_op("exp", kind=OpKind.ELEMENTWISE, infer=elementwise_spec("exp", FLOATS), impl=np.exp,
+define_op("exp", kind=OpKind.ELEMENTWISE, infer=elementwise_spec("exp", FLOATS), impl=quiet(np.exp),
           # Reuse the forward output: d exp(x) = exp(x).
           grad=lambda g, y, x: (multiply(g, y),), lower=lambda b, x: b.exp(x))
 
@@ -107,7 +108,7 @@ def exp(x, name=None) -> Tensor:
     return _unary("exp", x, name)
 
 
-define_op("log", kind=OpKind.ELEMENTWISE, infer=elementwise_spec("log", FLOATS), impl=np.log,
+define_op("log", kind=OpKind.ELEMENTWISE, infer=elementwise_spec("log", FLOATS), impl=quiet(np.log),
           grad=lambda g, y, x: (divide(g, x),), lower=lambda b, x: b.log(x))
 
 
@@ -185,7 +186,7 @@ def _divide_grad(g, z, x, y):
 
 
 define_op("divide", kind=OpKind.ELEMENTWISE, infer=binary_spec("divide", FLOATS),
-          impl=np.true_divide, grad=_divide_grad, lower=lambda b, x, y: b.div(x, y))
+          impl=quiet(np.true_divide), grad=_divide_grad, lower=lambda b, x, y: b.div(x, y))
 
 
 @export("math.divide", "divide", "math.truediv", "truediv", "realdiv")

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.polynomial import polynomial
 
 from fuseflow.core.api import export
-from fuseflow.core.ops._helpers import FLOATS, NUMBERS, elementwise_spec
+from fuseflow.core.ops._helpers import FLOATS, NUMBERS, elementwise_spec, quiet
 from fuseflow.core.ops.elementwise import (
     _unary,
     add,
@@ -23,8 +23,8 @@ from fuseflow.core.tensor import Tensor, convert_to_tensor
 
 
 def _unary_op(name: str, impl, lower, grad=None, allowed: frozenset[str] = FLOATS) -> None:
-    define_op(name, kind=OpKind.ELEMENTWISE, infer=elementwise_spec(name, allowed), impl=impl,
-              grad=grad, lower=lower)
+    define_op(name, kind=OpKind.ELEMENTWISE, infer=elementwise_spec(name, allowed),
+              impl=quiet(impl), grad=grad, lower=lower)
 
 
 _unary_op("abs", np.abs, lambda b, x: b.abs(x), allowed=NUMBERS,
