@@ -21,7 +21,8 @@ from fuseflow.keras_api import (
 from fuseflow.keras_api.layers import Input, InputLayer
 from fuseflow.keras_api.models import Model, Sequential
 
-_LAZY = ("optimizers", "losses", "metrics", "callbacks", "utils", "datasets", "training")
+_LAZY = ("optimizers", "losses", "metrics", "callbacks", "utils", "datasets", "training",
+         "mixed_precision")
 
 
 def __getattr__(name: str):

@@ -241,7 +241,7 @@ def test_object_arrays_that_would_run_code_are_refused(data_dir):
 
 def test_digits_are_bundled_with_a_fixed_split():
     (x_train, y_train), (x_test, y_test) = digits.load_data()
-    assert x_train.shape == (1437, 8, 8) and x_test.shape == (360, 8, 8)
+    assert x_train.shape == (1442, 8, 8) and x_test.shape == (355, 8, 8)
     assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
     assert x_train.max() <= 16 and set(np.unique(y_test)) == set(range(10))
     (again, _), _ = digits.load_data()
