@@ -5,9 +5,10 @@ from __future__ import annotations
 from fuseflow.keras_api import activations, initializers
 from fuseflow.keras_api.backend import ff
 from fuseflow.keras_api.layers.base_layer import Layer
-from fuseflow.keras_api.layers.rnn import RNN, cell_dropout_mask
+from fuseflow.keras_api.layers.rnn import cell_dropout_mask
 from fuseflow.keras_api.layers.simple_rnn import (
     CELL_ARGS,
+    BuiltinRNN,
     add_cell_weights,
     cell_config,
     init_cell_args,
@@ -72,7 +73,7 @@ class LSTMCell(Layer):
                 "unit_forget_bias": self.unit_forget_bias}
 
 
-class LSTM(RNN):
+class LSTM(BuiltinRNN):
     """Long short-term memory layer (Hochreiter & Schmidhuber), unrolled over time."""
 
     def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid",
@@ -96,16 +97,3 @@ class LSTM(RNN):
                          time_major=time_major, activity_regularizer=activity_regularizer,
                          **kwargs)
 
-    @property
-    def units(self) -> int:
-        return self.cell.units
-
-    def get_config(self) -> dict:
-        cell = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell.pop(key)
-        return {**super().get_config(), **cell}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)

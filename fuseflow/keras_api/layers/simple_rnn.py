@@ -83,7 +83,26 @@ class SimpleRNNCell(Layer):
         return {**super().get_config(), **cell_config(self)}
 
 
-class SimpleRNN(RNN):
+class BuiltinRNN(RNN):
+    """An RNN layer that builds its own cell (SimpleRNN, GRU, LSTM): the cell's settings are the
+    layer's own arguments and config entries."""
+
+    @property
+    def units(self) -> int:
+        return self.cell.units
+
+    def get_config(self) -> dict:
+        cell = self.cell.get_config()
+        for key in ("name", "trainable", "dtype"):
+            cell.pop(key)
+        return {**super().get_config(), **cell}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+
+class SimpleRNN(BuiltinRNN):
     """Fully connected RNN whose output is fed back as the next step's state."""
 
     def __init__(self, units: int, activation="tanh", use_bias: bool = True,
@@ -102,13 +121,3 @@ class SimpleRNN(RNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
 
-    @property
-    def units(self) -> int:
-        return self.cell.units
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), **cell_config(self.cell)}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
