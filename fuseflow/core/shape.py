@@ -176,7 +176,8 @@ class TensorSpec:
         return as_dtype(dtype) == self.dtype and TensorShape(self.shape).is_compatible_with(shape)
 
     def __repr__(self) -> str:
-        return f"TensorSpec(shape={TensorShape(self.shape)}, dtype={self.dtype!r}, name={self.name!r})"
+        return (f"TensorSpec(shape={TensorShape(self.shape)}, dtype={self.dtype!r}, "
+                f"name={self.name!r})")
 
     def short(self) -> str:
         """Compact text such as `f32[?,784]`, used in printed graphs and errors."""
