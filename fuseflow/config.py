@@ -48,3 +48,28 @@ def explain_retracing(enabled: bool = True) -> None:
     from fuseflow.graph.retracing import explain_retracing as _set
 
     _set(enabled)
+
+
+class optimizer:  # noqa: N801  (TF's namespace name)
+    """`tf.config.optimizer`: turn compiler passes on and off by TF's option names."""
+
+    @staticmethod
+    def set_experimental_options(options: dict) -> None:
+        """E.g. `{'constant_folding': False}`; unknown names raise ValueError."""
+        from fuseflow.compiler.options import set_experimental_options as _set
+
+        _set(options)
+
+    @staticmethod
+    def get_experimental_options() -> dict:
+        """The options set so far."""
+        from fuseflow.compiler.options import get_experimental_options as _get
+
+        return _get()
+
+
+def debug_compare(enabled: bool = True, rtol: float = 1e-5, atol: float = 1e-6) -> None:
+    """Run every compiled call also in graph mode; raise at the first node whose values differ."""
+    from fuseflow.runtime.debug_compare import debug_compare as _set
+
+    _set(enabled, rtol=rtol, atol=atol)

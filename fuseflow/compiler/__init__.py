@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fuseflow.compiler import fused as _fused  # registers the `fused` op
+from fuseflow.compiler.explain import explain
 from fuseflow.compiler.passes import DEFAULT_PIPELINE, run_pipeline
 
 
@@ -18,4 +19,4 @@ def compile_graph(graph, passes=DEFAULT_PIPELINE, *, use_disk_cache: bool = True
     return CompiledGraph(graph, optimized, use_disk_cache=use_disk_cache)
 
 
-__all__ = ["DEFAULT_PIPELINE", "compile_graph", "run_pipeline", "_fused"]
+__all__ = ["DEFAULT_PIPELINE", "compile_graph", "explain", "run_pipeline", "_fused"]

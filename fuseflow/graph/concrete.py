@@ -31,12 +31,20 @@ def compiler_entry():
     return _compile_graph
 
 
-def build_executable(graph: Graph, jit_compile: bool | None):
-    """A callable `run(arrays) -> arrays` for `graph`: compiled unless `jit_compile is False`."""
+# Set by fuseflow.runtime.debug_compare while `fuseflow.config.debug_compare(True)` is on:
+# `check(graph, executable, passes) -> executable` wraps a compiled executable with a check.
+debug_check: list = [None]
+
+
+def build_executable(graph: Graph, jit_compile: bool | None, passes: tuple | None = None):
+    """A callable `run(arrays) -> arrays` for `graph`: compiled unless `jit_compile is False`.
+
+    `passes` replaces the compiler's configured pipeline (None: the configured one).
+    """
     if jit_compile is not False:
         compile_graph = compiler_entry()
         if compile_graph is not None:
-            return compile_graph(graph)
+            return compile_graph(graph) if passes is None else compile_graph(graph, passes)
     interpreter = importlib.import_module("fuseflow.runtime.interpreter")
     return interpreter.Interpreter(graph)
 
@@ -58,13 +66,15 @@ class ConcreteFunction:
     """One traced graph of a `fuseflow.function`, callable on tensors matching its inputs."""
 
     def __init__(self, graph: Graph, input_signature: tuple, structured_outputs,
-                 jit_compile: bool | None, arg_paths: list[str]):
+                 jit_compile: bool | None, arg_paths: list[str], passes: tuple | None = None):
         self.graph = graph
+        self.passes = passes
         self.structured_input_signature = input_signature
         self.structured_outputs = structured_outputs
         self._jit_compile = jit_compile
         self._arg_paths = arg_paths
         self._executable = None
+        self._checked = (None, None)  # (debug check, the executable it wrapped)
         leaves = nest.flatten(structured_outputs)
         self._template = leaves
         self._tensor_positions = [i for i, v in enumerate(leaves) if isinstance(v, Tensor)]
@@ -119,8 +129,13 @@ class ConcreteFunction:
     def executable(self):
         """The runnable form of the graph (built on first use)."""
         if self._executable is None:
-            self._executable = build_executable(self.graph, self._jit_compile)
-        return self._executable
+            self._executable = build_executable(self.graph, self._jit_compile, self.passes)
+        check = debug_check[0]
+        if check is None or self._jit_compile is False:
+            return self._executable
+        if self._checked[0] is not check:
+            self._checked = (check, check(self.graph, self._executable, self.passes))
+        return self._checked[1]
 
     def pack(self, arrays: list):
         """Structured outputs from the executable's output arrays."""

@@ -7,6 +7,7 @@ previous one goes through a generated check straight to the cached executable.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import weakref
 
@@ -23,6 +24,13 @@ from fuseflow.graph.signature_check import check_signature
 from fuseflow.graph.tracing import TracingContext, current_tracing_context
 
 _RUN_EAGERLY = [False]
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every Function, so switches can drop fast paths
+
+
+def reset_fast_paths() -> None:
+    """Make every Function take its general call path once (after a global switch changed)."""
+    for fn in list(_LIVE):
+        fn._fast = None
 
 
 def run_functions_eagerly(run_eagerly: bool) -> None:
@@ -38,8 +46,10 @@ class Function:
     """A Python function traced into graphs: see `fuseflow.function`."""
 
     def __init__(self, python_function, input_signature=None, jit_compile: bool | None = None,
-                 reduce_retracing: bool = False, name: str | None = None, bound: bool = False):
+                 reduce_retracing: bool = False, name: str | None = None, bound: bool = False,
+                 passes: tuple | None = None):
         self._python_function = python_function
+        self._passes = None if passes is None else tuple(passes)
         self._input_signature = None if input_signature is None else tuple(input_signature)
         self._jit_compile = jit_compile
         self._reduce_retracing = reduce_retracing
@@ -54,6 +64,7 @@ class Function:
         self._calls = [0]  # shared with the fast path, which counts its calls too
         self.retraces = retracing.History(self._name, python_function, bound, user_source())
         functools.update_wrapper(self, python_function, updated=())
+        _LIVE.add(self)
 
     # -- public API ----------------------------------------------------------------------------
     @property
@@ -81,6 +92,29 @@ class Function:
             args = self._input_signature
         return self._lookup(*self._key(args, kwargs))
 
+    def experimental_get_compiler_ir(self, *args, **kwargs):
+        """A callable `ir(stage="traced")` showing this function compiled for these arguments.
+
+        Stages: traced, optimized, fused, llvm, optimized_llvm, asm and passes (each pass with
+        node counts before/after and what it changed).
+        """
+        concrete, arg_specs = self.experimental_trace(*args, **kwargs)
+        inspector = importlib.import_module("fuseflow.compiler.inspect")
+        return inspector.compiler_ir(concrete.graph, arg_specs, self._passes)
+
+    def experimental_trace(self, *args, **kwargs) -> tuple[ConcreteFunction, list[TensorSpec]]:
+        """The trace for these arguments and the arguments' own specs (concrete shapes)."""
+        if not args and not kwargs and self._input_signature is not None:
+            args = self._input_signature
+        bound, key, leaves, specs = self._key(args, kwargs)
+        concrete = self._lookup(bound, key, leaves, specs)
+        return concrete, [leaf_spec(v) for _, v in leaves]
+
+    @property
+    def passes(self) -> tuple | None:
+        """The compiler passes given to `function(passes=...)` (None: the configured pipeline)."""
+        return self._passes
+
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
@@ -91,7 +125,7 @@ class Function:
         if method is None:
             method = Function(self._python_function.__get__(instance, owner),
                               self._input_signature, self._jit_compile, self._reduce_retracing,
-                              self._name, bound=True)
+                              self._name, bound=True, passes=self._passes)
             try:
                 self._instances[instance] = method
             except TypeError:
@@ -175,7 +209,7 @@ class Function:
                              if isinstance(v, Tensor)]
         tracer.finish()
         concrete = ConcreteFunction(graph, _input_signature(bound, specs, leaves), structured,
-                                    self._jit_compile, [path for path, _ in leaves])
+                                    self._jit_compile, [path for path, _ in leaves], self._passes)
         self.retraces.traced(self, key, list(bound.arguments), self._calls[0])
         self._concretes.append(concrete)
         return concrete
@@ -220,7 +254,7 @@ def _input_signature(bound, specs, leaves) -> tuple:
 
 def function(func=None, *, input_signature=None, jit_compile: bool | None = None,
              reduce_retracing: bool = False, name: str | None = None, autograph: bool = True,
-             experimental_relax_shapes: bool | None = None, **unused):
+             experimental_relax_shapes: bool | None = None, passes=None, **unused):
     """Trace `func` into a graph on first call and run the graph afterwards, like tf.function.
 
     Args:
@@ -229,6 +263,8 @@ def function(func=None, *, input_signature=None, jit_compile: bool | None = None
         jit_compile: None/True run the compiled graph, False the graph interpreter.
         reduce_retracing: generalize to `None` dims after a second distinct shape.
         name: the graph's name (default: the function's name).
+        passes: the compiler passes to run, in order (default: the configured pipeline,
+            `fuseflow.compiler.DEFAULT_PIPELINE` less what `fuseflow.config.optimizer` turns off).
 
     Returns:
         A `Function`; calling it traces when its arguments need a new trace (see
@@ -237,6 +273,6 @@ def function(func=None, *, input_signature=None, jit_compile: bool | None = None
     relax = reduce_retracing or bool(experimental_relax_shapes)
 
     def decorate(fn):
-        return Function(fn, input_signature, jit_compile, relax, name)
+        return Function(fn, input_signature, jit_compile, relax, name, passes=passes)
 
     return decorate if func is None else decorate(func)

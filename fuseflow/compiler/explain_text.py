@@ -1,0 +1,31 @@
+"""The text of an Explanation: tables a person reads in a terminal."""
+
+from __future__ import annotations
+
+MAX_ROWS = 40  # long boundary lists are cut: the first ones say the most about the graph
+
+
+def explanation_text(report) -> str:
+    """Kernels, boundaries, fallbacks and timings as aligned text."""
+    from fuseflow.compiler.explain import short_source
+
+    lines = [f"compiled {report.function}: {len(report.kernels)} kernels, "
+             f"{len(report.fallbacks)} NumPy fallbacks (machine code: {report.cache})", ""]
+    width = max([len(k.name) for k in report.kernels] + [6])
+    lines.append(f"{'kernel':<{width}}  {'est. FLOPs':>12}  {'bytes':>12}  source lines")
+    for k in report.kernels:
+        where = ", ".join(short_source(s) for s in k.sources) or "?"
+        lines.append(f"{k.name:<{width}}  {k.flops:>12,}  {k.bytes:>12,}  {where}")
+    if report.boundaries:
+        lines += ["", "fusion boundaries (why a value leaves a kernel):"]
+        for b in report.boundaries[:MAX_ROWS]:
+            lines.append(f"  {b.producer} -> {b.consumer}: {b.reason}")
+        if len(report.boundaries) > MAX_ROWS:
+            lines.append(f"  ... {len(report.boundaries) - MAX_ROWS} more")
+    lines += ["", "NumPy fallbacks:" if report.fallbacks else "NumPy fallbacks: none"]
+    for f in report.fallbacks:
+        lines.append(f"  {f.name} ({f.op}) at {short_source(f.source)}: {f.reason}")
+    times = ", ".join(f"{name} {seconds * 1e3:.1f} ms" for name, seconds in
+                      report.timings.items())
+    lines += ["", f"times: {times}"]
+    return "\n".join(lines)
