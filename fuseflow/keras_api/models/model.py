@@ -109,6 +109,10 @@ class Model(Trainer, Layer):
     def _maybe_build(self, inputs) -> None:
         if self.built:
             return
+        if not self._is_graph_network:  # saving needs the input specs of a subclassed model
+            from fuseflow.keras_api.saving.model_config import record_input_specs
+
+            record_input_specs(self, inputs)
         if type(self).build is not Model.build:  # a subclass that creates its own weights
             Layer._maybe_build(self, inputs)
         self.built = True
@@ -122,6 +126,9 @@ class Model(Trainer, Layer):
             raise ValueError("Input shape must be defined when calling `build()` on a "
                              "`Model` subclass.")
         inputs = _placeholders(input_shape, self.dtype)
+        from fuseflow.keras_api.saving.model_config import record_input_specs
+
+        record_input_specs(self, inputs)
         with context.pushed(SymbolicContext()):
             kwargs = {"training": False} if "training" in _call_args(type(self)) else {}
             self.call(inputs, **kwargs)
@@ -216,6 +223,41 @@ class Model(Trainer, Layer):
         from fuseflow.keras_api.layers.serialization import serialize
 
         return json.dumps(serialize(self), default=_json_default, **kwargs)
+
+    def get_build_config(self) -> dict | None:
+        """The input specs that recreate the variables (`build_from_config` replays them)."""
+        from fuseflow.keras_api.saving.model_config import get_build_config
+
+        return get_build_config(self)
+
+    def build_from_config(self, config: dict | None) -> None:
+        """Create the variables from `get_build_config()`'s output."""
+        from fuseflow.keras_api.saving.model_config import build_from_config
+
+        build_from_config(self, config)
+
+    # -- saving ----------------------------------------------------------------------------------
+    def save(self, filepath, overwrite: bool = True, save_format: str | None = None,
+             **kwargs) -> None:
+        """Save the whole model: `.keras` zip, `.h5`, or a SavedModel directory (see
+        `keras.models.save_model`)."""
+        from fuseflow.keras_api.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, save_format=save_format, **kwargs)
+
+    def save_weights(self, filepath, overwrite: bool = True, save_format: str | None = None,
+                     options=None) -> None:
+        """Save the weights: `.weights.npz`, `.h5`, or a checkpoint prefix (TF layout)."""
+        from fuseflow.keras_api.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, by_name: bool = False,
+                     options=None):
+        """Load weights saved by `save_weights`, matched by the model's structure."""
+        from fuseflow.keras_api.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
 
 class Functional(Model):
