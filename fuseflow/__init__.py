@@ -48,3 +48,4 @@ from fuseflow.graph.effects import print, py_function  # noqa: E402
 
 _aliases.install()
 from fuseflow import data, keras  # noqa: E402, I001
+from fuseflow import profiler, saved_model, train  # noqa: E402

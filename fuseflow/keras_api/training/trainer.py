@@ -260,8 +260,12 @@ class Trainer:
             callbacks=None, validation_split: float = 0.0, validation_data=None, shuffle=True,
             class_weight=None, sample_weight=None, initial_epoch: int = 0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
-            validation_freq=1, **unused) -> History:
-        """Train for `epochs` epochs; returns the `History` of per-epoch logs."""
+            validation_freq=1, profile: bool = False, **unused) -> History:
+        """Train for `epochs` epochs; returns the `History` of per-epoch logs.
+
+        `profile=True` adds a `fuseflow.profiler.Profile` callback that reports where the time
+        went (data, step, trace and compile, callbacks).
+        """
         self._assert_compiled("fit")
         verbose = _check_verbose(verbose)
         if validation_split and validation_data is None:
@@ -279,6 +283,10 @@ class Trainer:
         if validation_data is not None:
             validation = self._validation_data(validation_data, validation_batch_size or
                                                batch_size, validation_steps)
+        if profile:
+            from fuseflow.profiler import Profile
+
+            callbacks = [Profile(), *(callbacks or [])]
         loop = FitLoop(self, data, validation, validation_freq)
         return loop.run(epochs, initial_epoch, verbose, callbacks)
 
