@@ -200,8 +200,9 @@ def _kernel_record(graph: Graph, specs: dict, kernel, plan, members: dict) -> Ke
         moved += estimate_bytes(graph, specs, node)
     name = fused_name(tuple((op, None, ()) for op in ops)) if len(ops) > 1 else \
         (ops[0] if ops else kernel.name)
-    shape = _spec(specs, nodes[-1]).shape if nodes else ()
-    return KernelRecord(name, ops, sources, flops, moved, kernel.name, tuple(shape))
+    out = _spec(specs, nodes[-1]) if nodes else None  # None: a kernel that only writes state
+    shape = tuple(out.shape) if out is not None else ()
+    return KernelRecord(name, ops, sources, flops, moved, kernel.name, shape)
 
 
 def _ops_of(graph: Graph, node: int) -> list[str]:
@@ -279,7 +280,7 @@ def boundary_reason(graph: Graph, specs: dict, producer: int, consumer: int,
         return "reduction feeds a reduction" if same else "reduction over another axis"
     for op, kind in ((c_op, c_kind), (p_op, p_kind)):
         if kind in (OpKind.OPAQUE, OpKind.MOVEMENT, OpKind.CONV, OpKind.STATE):
-            return f"opaque op: {op} is a {kind.value} op"
+            return f"opaque op: {op} is not elementwise ({kind.value})"
     p_shape, c_shape = _spec(specs, producer).shape, _spec(specs, consumer).shape
     if c_kind is OpKind.REDUCTION:
         return "reduction input: producer not fused into the reduction"

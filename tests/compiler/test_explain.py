@@ -82,3 +82,18 @@ def test_reduction_over_another_axis_is_a_stated_boundary():
     report = explain(lambda x: ff.reduce_sum(ff.reduce_max(x, axis=2), axis=0),
                      np.ones((3, 4, 5), np.float32))
     assert any("reduction over another axis" in b.reason for b in report.boundaries)
+
+
+def test_a_training_step_with_variable_updates_is_explained():
+    w = ff.Variable(np.ones((3, 2), np.float32))
+
+    @ff.function
+    def train(x):
+        with ff.GradientTape() as tape:
+            loss = ff.reduce_sum(ff.matmul(x, w) ** 2)
+        w.assign_sub(0.1 * tape.gradient(loss, w))
+        return loss
+
+    kernels = explain(train, np.ones((4, 3), np.float32)).kernels
+    update = [k for k in kernels if "assign_sub" in k.ops]
+    assert update and update[0].shape == ()  # the update writes state and returns nothing
