@@ -73,3 +73,35 @@ def debug_compare(enabled: bool = True, rtol: float = 1e-5, atol: float = 1e-6) 
     from fuseflow.runtime.debug_compare import debug_compare as _set
 
     _set(enabled, rtol=rtol, atol=atol)
+
+
+class threading:  # noqa: N801  (TF's namespace name)
+    """`tf.config.threading`: how many threads native kernels use (0: fuseflow chooses)."""
+
+    @staticmethod
+    def set_intra_op_parallelism_threads(num_threads: int) -> None:
+        """Threads one large kernel is split across."""
+        from fuseflow.runtime import threads
+
+        threads.set_intra_op_parallelism_threads(num_threads)
+
+    @staticmethod
+    def get_intra_op_parallelism_threads() -> int:
+        """The intra-op setting (0 when fuseflow chooses)."""
+        from fuseflow.runtime import threads
+
+        return threads.get_intra_op_parallelism_threads()
+
+    @staticmethod
+    def set_inter_op_parallelism_threads(num_threads: int) -> None:
+        """Accepted for compatibility: a compiled plan runs its kernels in order."""
+        from fuseflow.runtime import threads
+
+        threads.set_inter_op_parallelism_threads(num_threads)
+
+    @staticmethod
+    def get_inter_op_parallelism_threads() -> int:
+        """The inter-op setting."""
+        from fuseflow.runtime import threads
+
+        return threads.get_inter_op_parallelism_threads()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from sys import getrefcount
 
 import numpy as np
 
@@ -56,6 +57,10 @@ class Runner:
         for index, slot in enumerate(plan.slots):
             items.append(_slot_expression(index, slot, names, self.variables))
         lines = ["def run(args):", f"    if len(args) != {arg_count}: return None"]
+        names["own"] = _own
+        for key in sorted(plan.in_place):
+            names[f"w_{plan.var_slots[key]}"] = self.variables[key]
+            lines.append(f"    own(w_{plan.var_slots[key]})")
         params = "".join(f"a{i}, " for i in range(arg_count))
         if arg_count:
             lines.append(f"    {params}= args")
@@ -65,8 +70,8 @@ class Runner:
             if isinstance(part, list):
                 if part or entry == 0:
                     names[f"seg{entry}"] = self.entries[entry]
-                    check = "if seg{0}(objs): return None" if entry == 0 else "seg{0}(objs)"
-                    lines.append("    " + check.format(entry))
+                    lines.append(_segment_call(entry, any(getattr(k, "may_fail", False)
+                                                          for k in part)))
                 entry += 1
             else:
                 names[f"call{part.node}"] = _fallback_call(part, plan)
@@ -76,8 +81,38 @@ class Runner:
             lines.append(f"    var_{slot}._value = objs[{slot}]")
             lines.append(f"    var_{slot}._tensor = None")
         lines.append(f"    return [{', '.join(_output_expressions(plan))}]")
+        names["fail"] = lambda code, objs: _kernel_failed(plan, code, objs)
         exec(compile("\n".join(lines), f"<fuseflow plan {graph.name}>", "exec"), names)
         return names["run"]
+
+
+def _own(var) -> None:
+    """Make `var` the only holder of its array, so a kernel may overwrite it in place."""
+    value = var._value
+    # 3 references: the variable's attribute, `value`, and getrefcount's argument. A tensor,
+    # a view or any other holder of the array sees it as a snapshot: give the variable a copy.
+    if (var._tensor is not None or getrefcount(value) > 3 or value.base is not None
+            or not value.flags.writeable):
+        var._value = np.array(value, order="C")
+        var._tensor = None
+
+
+def _segment_call(index: int, may_fail: bool) -> str:
+    """The call of segment `index`: the first one's positive code means "take the slow path"."""
+    if index == 0:
+        tail = "\n        return None if rc > 0 else fail(rc, objs)"
+        return f"    rc = seg0(objs)\n    if rc:{tail}"
+    if may_fail:
+        return f"    rc = seg{index}(objs)\n    if rc: return fail(rc, objs)"
+    return f"    seg{index}(objs)"
+
+
+def _kernel_failed(plan: Plan, code: int, objs: list):
+    """A kernel reported bad data (code = -step number): its NumPy op raises the real error."""
+    kernel = plan.steps[-code - 1]
+    inputs = [kernel.labels, kernel.logits] + ([kernel.g] if kernel.g is not None else [])
+    REGISTRY[kernel.op].impl(*[objs[op.slot].reshape(op.shape) for op in inputs])
+    raise InvalidArgumentError(kernel.op, "a native kernel rejected its inputs")
 
 
 def _slot_expression(index: int, slot, names: dict, variables: dict) -> str:

@@ -18,7 +18,7 @@ from fuseflow.compiler.codegen import get_codegen
 from fuseflow.compiler.irtypes import I1, I64, PTR, const, storage_type
 from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer
 from fuseflow.compiler.mathlib import call_intrinsic
-from fuseflow.compiler.threadpool import TASK_TYPE
+from fuseflow.compiler.threadpool import MAX_THREADS, TASK_TYPE
 
 KC = 256
 MC = 120
@@ -256,10 +256,7 @@ def emit_matmul(kernel: MatmulKernel, module: ir.Module) -> ir.Function:
     m_lo, m_hi = (_share(b, kernel.m, t, nt, mr) if not split_batch and not split_n
                   else (i64(0), i64(kernel.m)))
     n_lo, n_hi = (_share(b, kernel.n, t, nt, nr) if split_n else (i64(0), i64(kernel.n)))
-    alloc, free = _libc(module)
-    size = kernel.dtype.itemsize
-    ap = b.bitcast(b.call(alloc, [i64(64), i64(_round(MC * KC * size))]), gemm.p)
-    bp = b.bitcast(b.call(alloc, [i64(64), i64(_round(KC * (NC + gemm.nr) * size))]), gemm.p)
+    ap, bp, heap = _pack_buffers(b, module, gemm, kernel, t)
     rs_a, cs_a = (i64(1), i64(kernel.m)) if kernel.transpose_a else (i64(kernel.k), i64(1))
     rs_b, cs_b = (i64(1), i64(kernel.k)) if kernel.transpose_b else (i64(kernel.n), i64(1))
     with for_range(b, ranges[0], ranges[1], "batch") as index:
@@ -277,10 +274,41 @@ def emit_matmul(kernel: MatmulKernel, module: ir.Module) -> ir.Function:
             base = b.mul(index, i64(kernel.m * kernel.n))
             with for_range(b, 0, kernel.m * kernel.n, "z") as z:
                 b.store(ir.Constant(gemm.t, 0), b.gep(c, [b.add(base, z)]))
-    b.call(free, [b.bitcast(ap, PTR)])
-    b.call(free, [b.bitcast(bp, PTR)])
+    if heap:
+        free = _libc(module)[1]
+        b.call(free, [b.bitcast(ap, PTR)])
+        b.call(free, [b.bitcast(bp, PTR)])
     b.ret_void()
     return task
+
+
+def _pack_buffers(b, module, gemm: _Gemm, kernel: MatmulKernel, task):
+    """This task's packing buffers, sized for the kernel, allocated on its first call and kept.
+
+    Small GEMMs run every step of a training loop: a heap block per call (and the page faults
+    of a fresh one) cost more than their arithmetic. A plan is not reentrant anyway (its
+    temporaries are shared), so one pair of buffers per kernel and task index is enough.
+    """
+    size = kernel.dtype.itemsize
+    kc = max(1, min(KC, kernel.k))
+    mc = min(MC, -(-max(kernel.m, 1) // gemm.mr) * gemm.mr)
+    nc = min(NC, -(-max(kernel.n, 1) // gemm.nr) * gemm.nr) + gemm.nr
+    counts = (_round(mc * kc * size) // size, _round(kc * nc * size) // size)
+    table_ty = ir.ArrayType(PTR, 2 * MAX_THREADS)
+    table = ir.GlobalVariable(module, table_ty, f"{kernel.name}.packs")
+    table.initializer = ir.Constant(table_ty, None)
+    table.linkage = "internal"
+    alloc = _libc(module)[0]
+    index = b.select(b.icmp_signed("<", task, i64(MAX_THREADS)), task, i64(0))
+    buffers = []
+    for which, count in enumerate(counts):
+        where = b.gep(table, [ir.Constant(ir.IntType(32), 0),
+                              b.add(b.mul(index, i64(2)), i64(which))])
+        have = b.load(where)
+        with b.if_then(b.icmp_unsigned("==", have, ir.Constant(PTR, None)), likely=False):
+            b.store(b.call(alloc, [i64(64), i64(count * size)]), where)
+        buffers.append(b.bitcast(b.load(where), gemm.p))
+    return buffers[0], buffers[1], False
 
 
 def _round(nbytes: int) -> int:

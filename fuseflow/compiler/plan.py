@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fuseflow.compiler.lowering.check import lowers, native_dtype
+from fuseflow.compiler.lowering.conv import plan_conv
 from fuseflow.compiler.lowering.elementwise import ElementwiseKernel, Entry, Operand
+from fuseflow.compiler.lowering.pool import plan_max_pool
 from fuseflow.compiler.lowering.reduction import COMBINERS, ReductionKernel, split_axes
+from fuseflow.compiler.lowering.softmax import BACKWARD, FORWARD, plan_softmax_xent
 from fuseflow.compiler.matmul import MatmulKernel
 from fuseflow.core.registry import REGISTRY, OpKind, Reduction
 from fuseflow.core.shape import TensorSpec
@@ -59,6 +62,7 @@ class Plan:
     var_writes: list[tuple[str, int]] = field(default_factory=list)  # (key, slot), last wins
     var_slots: dict[str, int] = field(default_factory=dict)  # key -> VAR slot
     kernel_nodes: dict[str, list[int]] = field(default_factory=dict)
+    in_place: set[str] = field(default_factory=set)  # variables whose buffer kernels overwrite
 
     def add_slot(self, role: str, spec: TensorSpec, payload=None) -> int:
         self.slots.append(Slot(role, tuple(spec.shape), spec.dtype.np_dtype, payload))
@@ -191,8 +195,9 @@ class _Builder:
         return all(native_dtype(s.dtype.np_dtype) and None not in s.shape for s in specs + outs)
 
     def _lower(self, node: int) -> bool:
-        opdef = REGISTRY[self.graph.op(node)]
-        lower = _LOWERINGS.get(opdef.kind)
+        op = self.graph.op(node)
+        opdef = REGISTRY[op]
+        lower = _OP_LOWERINGS.get(op) or _LOWERINGS.get(opdef.kind)
         return bool(lower and self._native(node) and lower(self, node))
 
     def _result_slot(self, node: int, index: int = 0) -> int:
@@ -315,11 +320,23 @@ _LOWERINGS = {OpKind.ELEMENTWISE: _lower_elementwise, OpKind.MATMUL: _lower_matm
               OpKind.REDUCTION: _lower_reduction}
 
 
-def register_lowering(kind: OpKind, lower) -> None:
-    """Add the planner for one op kind (`lower(builder, node) -> bool`)."""
-    _LOWERINGS[kind] = lower
+_OP_LOWERINGS = {FORWARD: plan_softmax_xent, BACKWARD: plan_softmax_xent, "conv2d": plan_conv,
+                 "conv2d_backprop_filter": plan_conv, "conv2d_backprop_input": plan_conv,
+                 "max_pool2d": plan_max_pool, "max_pool2d_grad": plan_max_pool}
+
+
+def register_lowering(kind: OpKind | str, lower) -> None:
+    """Add the planner for one op kind, or one op by name (`lower(builder, node) -> bool`)."""
+    if isinstance(kind, str):
+        _OP_LOWERINGS[kind] = lower
+    else:
+        _LOWERINGS[kind] = lower
 
 
 def build_plan(graph: Graph, arg_specs: list[TensorSpec]) -> Plan:
     """The plan of `graph` for arguments of `arg_specs` (concrete shapes)."""
-    return _Builder(graph, arg_specs).build()
+    from fuseflow.compiler.passes.plan_memory import plan_memory
+
+    plan = _Builder(graph, arg_specs).build()
+    plan_memory(plan)
+    return plan

@@ -45,7 +45,7 @@ class _PoolIR:
         self.ctx = _global(module, "pool_ctx", PTR, None)
         self.seq = _global(module, "pool_seq", I32)
         self.pending = _global(module, "pool_pending", I32)
-        self.ntasks = _global(module, "pool_ntasks", I64)
+        self.claims = _global(module, "pool_claims", I64)  # seq << 32 | ntasks << 16 | next
         self.busy = _global(module, "pool_busy", I32)
         self.sleepers = _global(module, "pool_sleepers", I32)
         self.started = _global(module, "pool_started", I64)
@@ -69,6 +69,39 @@ class _PoolIR:
         b.call(self.syscall, [ir.Constant(I64, self.futex), b.bitcast(self.seq, PTR),
                               ir.Constant(I64, op), b.zext(value, I64), ir.Constant(PTR, None)])
 
+    def build_drain(self):
+        """`pool_drain(seq)`: claim and run tasks of job `seq` until none are left.
+
+        A claim is a compare-and-swap on one word holding the job, its task count and the next
+        task, so a late worker can never take a task of another job, and whoever is running
+        (the caller included) takes the tasks a descheduled worker has not started.
+        """
+        fn = ir.Function(self.m, ir.FunctionType(ir.VoidType(), [I32]), "pool_drain")
+        fn.linkage = "internal"
+        entry, claim, take, run, done = (fn.append_basic_block(n) for n in (
+            "entry", "claim", "take", "run", "done"))
+        b = ir.IRBuilder(entry)
+        job = b.zext(fn.args[0], I64)
+        b.branch(claim)
+        b.position_at_end(claim)
+        word = b.load_atomic(self.claims, "acquire", 8)
+        mask = ir.Constant(I64, 0xFFFF)
+        index, count = b.and_(word, mask), b.and_(b.lshr(word, ir.Constant(I64, 16)), mask)
+        same = b.icmp_unsigned("==", b.lshr(word, ir.Constant(I64, 32)), job)
+        left = b.icmp_unsigned("<", index, count)
+        b.cbranch(b.and_(same, left), take, done)
+        b.position_at_end(take)
+        swapped = b.cmpxchg(self.claims, word, b.add(word, ir.Constant(I64, 1)), "acq_rel",
+                            "acquire")
+        b.cbranch(b.extract_value(swapped, 1), run, claim)
+        b.position_at_end(run)
+        b.call(b.load(self.fn), [b.load(self.ctx), index, count])
+        b.atomic_rmw("sub", self.pending, ir.Constant(I32, 1), "release")
+        b.branch(claim)
+        b.position_at_end(done)
+        b.ret_void()
+        self.drain = fn
+
     def build_worker(self):
         worker = ir.Function(self.m, ir.FunctionType(PTR, [PTR]), "pool_worker")
         worker.linkage = "internal"
@@ -78,7 +111,6 @@ class _PoolIR:
         # The argument packs the worker's index and the job sequence number at its spawn: a
         # worker that first ran after the job was published must still see it as new.
         packed = b.ptrtoint(worker.args[0], I64)
-        index = b.and_(packed, ir.Constant(I64, 0xFFFF), name="index")
         first = b.trunc(b.lshr(packed, ir.Constant(I64, 16)), I32)
         b.branch(wait)
         b.position_at_end(wait)
@@ -98,15 +130,13 @@ class _PoolIR:
         b.atomic_rmw("sub", self.sleepers, ir.Constant(I32, 1), "seq_cst")
         b.branch(wait)
         b.position_at_end(work)
-        ntasks = b.load(self.ntasks)
-        b.cbranch(b.icmp_signed("<", index, ntasks), run, wait)
+        b.call(self.drain, [now])
+        b.branch(run)
         b.position_at_end(run)
-        b.call(b.load(self.fn), [b.load(self.ctx), index, ntasks])
         b.branch(finish)
         b.position_at_end(finish)
-        b.atomic_rmw("sub", self.pending, ir.Constant(I32, 1), "release")
         b.branch(wait)
-        for value, block in ((first, entry), (seen, sleep), (now, work), (now, finish)):
+        for value, block in ((first, entry), (seen, sleep), (now, finish)):
             seen.add_incoming(value, block)
         count.add_incoming(ir.Constant(I64, 0), wait)
         count.add_incoming(more, keep)
@@ -148,13 +178,16 @@ class _PoolIR:
         b.position_at_end(go)
         b.store(task, self.fn)
         b.store(ctx, self.ctx)
-        b.store(n, self.ntasks)
-        b.store_atomic(b.trunc(b.sub(n, ir.Constant(I64, 1)), I32), self.pending, "release", 4)
+        b.store_atomic(b.trunc(n, I32), self.pending, "release", 4)
+        job = b.add(b.load(self.seq), ir.Constant(I32, 1))
+        word = b.or_(b.shl(b.zext(job, I64), ir.Constant(I64, 32)),
+                     b.shl(n, ir.Constant(I64, 16)))
+        b.store_atomic(word, self.claims, "release", 8)
         b.atomic_rmw("add", self.seq, ir.Constant(I32, 1), "seq_cst")
         asleep = b.load_atomic(self.sleepers, "seq_cst", 4)
         with b.if_then(b.icmp_signed(">", asleep, ir.Constant(I32, 0))):
             self.futex_call(b, _WAKE, ir.Constant(I32, MAX_THREADS))
-        b.call(task, [ctx, ir.Constant(I64, 0), n])
+        b.call(self.drain, [job])
         before_wait = b.block
         b.branch(waiting)
         b.position_at_end(waiting)
@@ -186,6 +219,7 @@ def build_pool_module(codegen) -> str:
     """IR text of the pool module."""
     module = codegen.new_module("fuseflow_pool")
     pool = _PoolIR(module, _FUTEX.get(platform.machine(), 0))
+    pool.build_drain()
     worker = pool.build_worker()
     pool.build_parallel(worker)
     pool.build_reset()

@@ -13,9 +13,12 @@ import numpy as np
 from llvmlite import ir
 
 from fuseflow.compiler.irtypes import I8, I32, I64, PTR
+from fuseflow.compiler.lowering.conv import Im2colKernel, emit_im2col
 from fuseflow.compiler.lowering.elementwise import ElementwiseKernel, emit_elementwise
 from fuseflow.compiler.lowering.loops import i64
+from fuseflow.compiler.lowering.pool import MaxPoolKernel, emit_max_pool
 from fuseflow.compiler.lowering.reduction import ReductionKernel, emit_reduction
+from fuseflow.compiler.lowering.softmax import SoftmaxXentKernel, emit_softmax_xent, error_word
 from fuseflow.compiler.matmul import MatmulKernel, emit_matmul
 from fuseflow.compiler.plan import ARG, VAR, Plan, PyCall
 from fuseflow.compiler.threadpool import PARALLEL_NAME, TASK_TYPE
@@ -25,7 +28,8 @@ TYPE_OFFSET, ND_OFFSET, DIMS_OFFSET, DESCR_OFFSET, FLAGS_OFFSET = 8, 24, 32, 56,
 REQUIRED_FLAGS = 0x1 | 0x100  # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
 
 EMITTERS = {ElementwiseKernel: emit_elementwise, MatmulKernel: emit_matmul,
-            ReductionKernel: emit_reduction}
+            ReductionKernel: emit_reduction, SoftmaxXentKernel: emit_softmax_xent,
+            Im2colKernel: emit_im2col, MaxPoolKernel: emit_max_pool}
 
 
 def register_emitter(kernel_type: type, emit) -> None:
@@ -78,7 +82,8 @@ class _ModuleBuilder:
     def _segment(self, name: str, kernels: list, check: bool) -> None:
         tasks = []
         for kernel in kernels:  # kernel functions are internal: module-local names suffice
-            tasks.append((EMITTERS[type(kernel)](kernel, self.module), kernel.parallel))
+            tasks.append((EMITTERS[type(kernel)](kernel, self.module), kernel.parallel,
+                          getattr(kernel, "may_fail", False)))
         fn = ir.Function(self.module, ir.FunctionType(I32, [PTR]), name)
         b = ir.IRBuilder(fn.append_basic_block("entry"))
         field = b.gep(fn.args[0], [i64(LIST_ITEMS_OFFSET)])
@@ -86,12 +91,25 @@ class _ModuleBuilder:
         if check:
             self._checks(b, fn, items)
         ctx = b.bitcast(items, PTR)
-        for task, parallel in tasks:
+        for task, parallel, may_fail in tasks:
             if parallel:
                 b.call(self.parallel, [task, ctx])
             else:
                 b.call(task, [ctx, i64(0), i64(1)])
+            if may_fail:
+                self._stop_on_error(b, fn)
         b.ret(ir.Constant(I32, 0))
+
+    def _stop_on_error(self, b: ir.IRBuilder, fn) -> None:
+        """Return -code when the kernel just run set the error word (and clear the word)."""
+        word = error_word(self.module)
+        code = b.load(word)
+        failed, fine = fn.append_basic_block("failed"), fn.append_basic_block("fine")
+        b.cbranch(b.icmp_signed("!=", code, ir.Constant(I32, 0)), failed, fine)
+        b.position_at_end(failed)
+        b.store(ir.Constant(I32, 0), word)
+        b.ret(b.neg(code))
+        b.position_at_end(fine)
 
     def _field(self, b, obj, offset: int, ty):
         return b.load(b.bitcast(b.gep(obj, [i64(offset)]), ty.as_pointer()))

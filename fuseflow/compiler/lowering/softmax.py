@@ -1,0 +1,162 @@
+"""Sparse softmax cross-entropy and its gradient as native row kernels.
+
+Each row of `logits` [rows, classes] is read three times while it sits in L1: its max, the sum
+of exp(x - max) (accumulated in float64 for float32 logits), then the loss or the gradient
+`g * (softmax - one_hot)`. A label outside [0, classes) must be an error, not a wild read: the
+row gets NaN, the kernel records its error code in the module's error word, and the segment
+entry returns that code so Python can raise the op's own InvalidArgumentError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from llvmlite import ir
+
+from fuseflow.compiler.irtypes import F64, I32, I64, PTR, storage_type
+from fuseflow.compiler.lowering.elementwise import Operand
+from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer, task_range
+from fuseflow.compiler.scalar_ir import IRScalarBuilder
+from fuseflow.compiler.threadpool import TASK_TYPE
+
+PARALLEL_MIN_ELEMENTS = 1 << 15
+ERROR_WORD = "ff_kernel_error"
+FORWARD = "sparse_softmax_cross_entropy_with_logits"
+BACKWARD = "sparse_softmax_cross_entropy_with_logits_grad"
+
+
+@dataclass
+class SoftmaxXentKernel:
+    """Per row: loss = log(sum exp(x - m)) - (x[label] - m), or its gradient times g."""
+
+    name: str
+    labels: Operand
+    logits: Operand
+    g: Operand | None  # None: the forward loss
+    out: Operand
+    rows: int
+    classes: int
+    code: int  # what the error word holds after a bad label (a step number, 1-based)
+    op: str = FORWARD
+
+    @property
+    def parallel(self) -> bool:
+        return self.rows > 1 and self.rows * self.classes >= PARALLEL_MIN_ELEMENTS
+
+    may_fail = True
+
+
+def error_word(module: ir.Module) -> ir.GlobalVariable:
+    """The module's error word (0: no error), created on first use."""
+    if ERROR_WORD in module.globals:
+        return module.globals[ERROR_WORD]
+    word = ir.GlobalVariable(module, I32, ERROR_WORD)
+    word.initializer = ir.Constant(I32, 0)
+    word.linkage = "internal"
+    return word
+
+
+def _acc(dtype: np.dtype) -> np.dtype:
+    return np.dtype(np.float64) if dtype == np.float32 else dtype
+
+
+def _row(b: ir.IRBuilder, k: SoftmaxXentKernel, ptrs, r, word, best, total) -> None:
+    labels, x, g, out = ptrs
+    dtype = k.logits.dtype
+    sb = IRScalarBuilder(b, dtype)
+    acc_dtype = _acc(dtype)
+    ty = storage_type(dtype)
+    acc_ty = F64 if acc_dtype == np.float64 else ty
+    base = b.mul(r, i64(k.classes))
+    b.store(b.load(b.gep(x, [base])), best)
+    with for_range(b, 1, k.classes, "m") as j:
+        value = sb.wrap(b.load(b.gep(x, [b.add(base, j)])), dtype)
+        b.store(sb.max(sb.wrap(b.load(best), dtype), value).value, best)
+    top = sb.wrap(b.load(best), dtype)
+    b.store(ir.Constant(acc_ty, 0.0), total)
+    with for_range(b, 0, k.classes, "s") as j:
+        e = sb.exp(sb.wrap(b.load(b.gep(x, [b.add(base, j)])), dtype) - top)
+        wide = sb.cast(e, acc_dtype).value
+        b.store(b.fadd(b.load(total), wide, flags=("reassoc",)), total)
+    denom = sb.cast(sb.wrap(b.load(total), acc_dtype), dtype)
+    label = b.load(b.gep(labels, [r]))
+    label = b.sext(label, I64) if label.type.width < 64 else label
+    bad = b.icmp_unsigned(">=", label, i64(k.classes))
+    with b.if_else(bad) as (then, otherwise):
+        with then:
+            b.store(ir.Constant(I32, k.code), word)
+            nan = ir.Constant(ty, float("nan"))
+            if k.g is None:
+                b.store(nan, b.gep(out, [r]))
+            else:
+                with for_range(b, 0, k.classes, "n") as j:
+                    b.store(nan, b.gep(out, [b.add(base, j)]))
+        with otherwise:
+            picked = sb.wrap(b.load(b.gep(x, [b.add(base, label)])), dtype) - top
+            if k.g is None:
+                b.store((sb.log(denom) - picked).value, b.gep(out, [r]))
+            else:
+                scale = sb.wrap(b.load(b.gep(g, [r])), dtype)
+                with for_range(b, 0, k.classes, "o") as j:
+                    e = sb.exp(sb.wrap(b.load(b.gep(x, [b.add(base, j)])), dtype) - top)
+                    hot = sb.select(sb.wrap(b.icmp_signed("==", j, label), np.bool_),
+                                    sb.const(1.0), sb.const(0.0))
+                    b.store(((e / denom - hot) * scale).value, b.gep(out, [b.add(base, j)]))
+
+
+def emit_softmax_xent(kernel: SoftmaxXentKernel, module: ir.Module) -> ir.Function:
+    """The kernel as a pool task: tasks split the rows."""
+    word = error_word(module)
+    operands = [kernel.labels, kernel.logits, kernel.g, kernel.out]
+    types = [storage_type(op.dtype).as_pointer() for op in operands if op is not None]
+    body = ir.Function(module, ir.FunctionType(ir.VoidType(), types + [I64, I64]),
+                       f"{kernel.name}.body")
+    body.linkage = "internal"
+    b = ir.IRBuilder(body.append_basic_block("entry"))
+    args = list(body.args)
+    lo, hi = args[-2:]
+    ptrs = args[:2] + ([args[2]] if kernel.g is not None else [None]) + [args[-3]]
+    # Accumulators live in the entry block so they become registers.
+    dtype = kernel.logits.dtype
+    best = b.alloca(storage_type(dtype))
+    total = b.alloca(F64 if _acc(dtype) == np.float64 else storage_type(dtype))
+    with for_range(b, lo, hi, "row") as r:
+        _row(b, kernel, ptrs, r, word, best, total)
+    b.ret_void()
+    task = ir.Function(module, TASK_TYPE, kernel.name)
+    task.linkage = "internal"
+    b = ir.IRBuilder(task.append_basic_block("entry"))
+    items = b.bitcast(task.args[0], PTR.as_pointer())
+    pointers = [slot_pointer(b, items, op.slot, op.dtype) for op in operands if op is not None]
+    lo, hi = task_range(b, kernel.rows, task.args[1], task.args[2])
+    b.call(body, pointers + [lo, hi])
+    b.ret_void()
+    return task
+
+
+def plan_softmax_xent(builder, node: int) -> bool:
+    """Plan the forward or backward op natively when logits are float32/64 and shapes known."""
+    graph = builder.graph
+    op = graph.op(node)
+    edges = graph.input_edges(node)
+    ins = [builder._operand(p, i) for p, i in edges]
+    labels, logits = ins[0], ins[1]
+    if logits.dtype not in (np.float32, np.float64) or labels.dtype.kind not in "iu":
+        return False
+    if labels.dtype.kind == "u" or not logits.shape:
+        return False
+    classes = logits.shape[-1]
+    rows = int(np.prod(logits.shape[:-1], dtype=np.int64))
+    if classes == 0 or tuple(labels.shape) != tuple(logits.shape[:-1]):
+        return False
+    g = ins[2] if op == BACKWARD else None
+    if g is not None and (g.dtype != logits.dtype or tuple(g.shape) != tuple(labels.shape)):
+        return False
+    spec = builder.specs[node]
+    out = Operand(builder._result_slot(node), tuple(spec.shape), spec.dtype.np_dtype)
+    code = len(builder.plan.steps) + 1
+    name = builder._kernel_name("xent" if g is None else "xent_grad")
+    kernel = SoftmaxXentKernel(name, labels, logits, g, out, rows, classes, code, op)
+    builder._add_kernel(kernel, [node])
+    return True
