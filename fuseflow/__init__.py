@@ -48,4 +48,4 @@ from fuseflow.graph.effects import print, py_function  # noqa: E402
 
 _aliases.install()
 from fuseflow import data, keras  # noqa: E402, I001
-from fuseflow import profiler, saved_model, train  # noqa: E402
+from fuseflow import profiler, saved_model, summary, train  # noqa: E402

@@ -34,8 +34,12 @@ class FitLoop:
         history = next((c for c in callbacks if isinstance(c, History)), None) or History()
         model.history = history
         model.stop_training = False
+        model._initial_epoch = None
         train_function = model.make_train_function()
         callbacks.on_train_begin()
+        # A callback may move the start (BackupAndRestore resuming an interrupted fit).
+        initial_epoch = model._initial_epoch if model._initial_epoch is not None else initial_epoch
+        model._initial_epoch = None
         logs: dict = {}
         for epoch in range(initial_epoch, epochs):
             model.reset_metrics()
