@@ -75,10 +75,14 @@ class Explanation:
                 "fallbacks": [asdict(f) for f in self.fallbacks], "timings": dict(self.timings),
                 "cache": self.cache, "passes": [p.to_dict() for p in self.passes]}
 
-    def __str__(self) -> str:
+    def text(self, max_kernels: int | None = None, boundaries: bool = True) -> str:
+        """The report as aligned text; `max_kernels` keeps the costliest kernels only."""
         from fuseflow.compiler.explain_text import explanation_text
 
-        return explanation_text(self)
+        return explanation_text(self, max_kernels, boundaries)
+
+    def __str__(self) -> str:
+        return self.text()
 
     def __repr__(self) -> str:
         return (f"<Explanation {self.function}: {len(self.kernels)} kernels, "

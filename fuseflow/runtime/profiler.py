@@ -278,35 +278,15 @@ def _speedups(stats: list[ModeStats]) -> None:
             mode_stats.speedup = eager.median_us / mode_stats.median_us
 
 
-def explain_function():
-    """The compiler's `explain(f, *args)`, or None while this build has none."""
-    import importlib
-
-    try:
-        module = importlib.import_module("fuseflow.compiler.explain")
-    except ImportError:
-        return None
-    return getattr(module, "explain", None)
-
-
 def _attach_kernels(stats: ModeStats, runner, args, kwargs) -> None:
-    """Per-kernel FLOPs, bytes and times from the compiler's `explain`, when it offers one."""
-    explain = explain_function()
-    if explain is None:
-        return
-    try:
-        explained = explain(runner, *args, **kwargs)
-    except Exception as error:  # the timing table stands without the kernel table
-        stats.notes.append(f"no kernel report: compiler.explain raised "
-                           f"{type(error).__name__}: {error}")
-        return
-    times = getattr(explained, "kernel_times_us", None) or {}
-    for record in getattr(explained, "kernels", ()):
-        name = str(getattr(record, "name", "kernel"))
-        stats.kernels.append(KernelStats(
-            name, tuple(getattr(record, "ops", ()) or ()), getattr(record, "flops", None),
-            getattr(record, "bytes", None), getattr(record, "time_us", None) or times.get(name)))
-    stats.fallbacks += [str(f) for f in getattr(explained, "fallbacks", ())]
+    """Per-kernel FLOPs and bytes from the compiler's `explain`."""
+    from fuseflow.compiler.explain import explain
+
+    explained = explain(runner, *args, **kwargs)
+    for record in explained.kernels:
+        stats.kernels.append(KernelStats(record.name, tuple(record.ops), record.flops,
+                                         record.bytes, None))
+    stats.fallbacks += [str(f) for f in explained.fallbacks]
 
 
 # -- this machine's peak ------------------------------------------------------------------------
