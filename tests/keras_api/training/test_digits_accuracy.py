@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fuseflow.keras import layers
 
 from fuseflow import keras
+from fuseflow.keras import layers
 
 
 def _digits(channels: bool):
