@@ -76,6 +76,20 @@ def op_error(opdef: OpDef, inputs, attrs: dict, cause: Exception) -> OpError:
                                 describe_inputs(inputs))
 
 
+def updated_value(old: np.ndarray, value: np.ndarray, mode: str) -> np.ndarray:
+    """A variable's next array after an assign of `mode` ("assign", "assign_add", "assign_sub").
+
+    Always a new array, so tensors read earlier keep their values.
+    """
+    if mode == "assign_add":
+        value = old + value
+    elif mode == "assign_sub":
+        value = old - value
+    elif value.dtype != old.dtype or not value.flags.c_contiguous:
+        value = np.ascontiguousarray(value, dtype=old.dtype)
+    return value if type(value) is np.ndarray else np.asarray(value)  # 0-d math gives scalars
+
+
 class EagerContext(ExecutionContext):
     """Runs each op at once with its NumPy implementation."""
 
@@ -95,14 +109,7 @@ class EagerContext(ExecutionContext):
         return tensor
 
     def assign_variable(self, variable, value, mode):
-        new = value._value
-        if mode == "assign_add":
-            new = variable._value + new
-        elif mode == "assign_sub":
-            new = variable._value - new
-        elif new.dtype != variable._value.dtype or not new.flags.c_contiguous:
-            new = np.ascontiguousarray(new, dtype=variable._value.dtype)
-        variable._value = new
+        variable._value = updated_value(variable._value, value._value, mode)
         variable._tensor = None
 
     def initial_value(self, value):

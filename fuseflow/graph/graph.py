@@ -215,6 +215,18 @@ class Graph:
         """Nodes in a deterministic topological order (data and control edges)."""
         return list(nx.lexicographical_topological_sort(self.nx))
 
+    def live_nodes(self) -> set[int]:
+        """Nodes an output, an impure node or a placeholder depends on (data or control)."""
+        roots = {n for n, _ in self.outputs} | set(self.placeholders)
+        roots |= {n for n in self.nx.nodes if not REGISTRY[self.op(n)].pure}
+        live, stack = set(roots), list(roots)
+        while stack:
+            for producer in self.nx.predecessors(stack.pop()):
+                if producer not in live:
+                    live.add(producer)
+                    stack.append(producer)
+        return live
+
     def constant_value(self, node: int) -> np.ndarray:
         """The payload of constant node `node`."""
         try:

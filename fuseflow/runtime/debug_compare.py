@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 
 from fuseflow.compiler.passes import default_passes
-from fuseflow.compiler.passes.eliminate_dead_code import live_nodes
 from fuseflow.core import random_state
 from fuseflow.core.errors import OpError
 from fuseflow.core.registry import REGISTRY
@@ -139,7 +138,7 @@ def _replay(graph: Graph, args: list, variables: dict, rng: dict) -> tuple[dict,
     values: dict = dict(zip(graph.placeholders, args))
     current = dict(variables)
     written: dict = {}
-    live = live_nodes(graph)
+    live = graph.live_nodes()
     for node in graph.topo_order():
         op = graph.op(node)
         if node in values or node not in live:

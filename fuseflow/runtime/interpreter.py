@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fuseflow.core.context import updated_value
 from fuseflow.core.errors import InvalidArgumentError, OpError
 from fuseflow.core.registry import REGISTRY
 from fuseflow.graph.graph import Graph
@@ -36,20 +37,6 @@ def interpret(graph: Graph, args: list) -> list:
     if interpreter is None:
         interpreter = graph._cache["interpreter"] = Interpreter(graph)
     return interpreter.run(args)
-
-
-def _live_nodes(graph: Graph) -> set[int]:
-    """Nodes that feed an output or a side effect (the rest need not run)."""
-    roots = {n for n, _ in graph.outputs}
-    roots |= {n for n in graph.nodes() if not REGISTRY[graph.op(n)].pure}
-    live = set(roots)
-    stack = list(roots)
-    while stack:
-        for producer in graph.nx.predecessors(stack.pop()):
-            if producer not in live:
-                live.add(producer)
-                stack.append(producer)
-    return live
 
 
 def _ref(graph: Graph, node: int, index: int) -> str:
@@ -97,7 +84,7 @@ def _last_uses(graph: Graph, order: list[int]) -> dict[int, list[int]]:
 
 
 def _build(graph: Graph):
-    live = _live_nodes(graph)
+    live = graph.live_nodes()
     order = [n for n in graph.topo_order() if n in live and graph.op(n) != "placeholder"]
     names: dict = {}
     params = "".join(f"v{p}, " for p in graph.placeholders)
@@ -156,13 +143,5 @@ def _node_error(graph: Graph, node: int, error: Exception) -> OpError:
 
 def _write(variable, value: np.ndarray, mode: str) -> None:
     """Carry out an assign node as the eager context does (a new array: old reads stay valid)."""
-    if mode == "assign_add":
-        value = variable._value + value
-    elif mode == "assign_sub":
-        value = variable._value - value
-    elif value.dtype != variable._value.dtype or not value.flags.c_contiguous:
-        value = np.ascontiguousarray(value, dtype=variable._value.dtype)
-    if type(value) is not np.ndarray:  # 0-d arithmetic gives NumPy scalars
-        value = np.asarray(value)
-    variable._value = value
+    variable._value = updated_value(variable._value, value, mode)
     variable._tensor = None
