@@ -133,6 +133,29 @@ class _Ref:
         return isinstance(other, _Ref) and other._obj is self._obj
 
 
+class SpecTensor(Tensor):
+    """A tensor known only by its spec, never by its numbers: a traced value, a Keras
+    functional-API placeholder. Subclasses say what reaching for the numbers means."""
+
+    __slots__ = ("_spec",)
+
+    @property
+    def dtype(self):
+        return self._spec.dtype
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._spec.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self._spec.shape)
+
+    @property
+    def spec(self) -> TensorSpec:
+        return self._spec
+
+
 def _numpy_repr(value) -> str:
     if isinstance(value, np.ndarray):
         text = repr(value)

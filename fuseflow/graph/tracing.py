@@ -16,7 +16,7 @@ from fuseflow.core.errors import OpError, user_source
 from fuseflow.core.ops.state import register_variable
 from fuseflow.core.registry import REGISTRY
 from fuseflow.core.shape import TensorShape, TensorSpec
-from fuseflow.core.tensor import Tensor
+from fuseflow.core.tensor import SpecTensor, Tensor
 from fuseflow.graph.graph import Graph
 
 
@@ -24,10 +24,10 @@ class LeakedTensorError(TypeError):
     """A symbolic tensor was used outside the trace that created it."""
 
 
-class SymbolicTensor(Tensor):
+class SymbolicTensor(SpecTensor):
     """A value of a graph being traced: known by its spec, never by its numbers."""
 
-    __slots__ = ("_graph", "_node", "_index", "_spec")
+    __slots__ = ("_graph", "_node", "_index")
 
     def __init__(self, graph: Graph, node: int, index: int, spec: TensorSpec):
         self._graph, self._node, self._index, self._spec = graph, node, index, spec
@@ -43,22 +43,6 @@ class SymbolicTensor(Tensor):
         return (f"symbolic tensor {self.name} ({self._spec.short()}, created at {where}) belongs "
                 f"to graph `{self._graph.name}` {state}; it has no value outside that trace. "
                 f"Return it from the traced function instead of storing it.")
-
-    @property
-    def dtype(self):
-        return self._spec.dtype
-
-    @property
-    def shape(self) -> TensorShape:
-        return TensorShape(self._spec.shape)
-
-    @property
-    def ndim(self) -> int:
-        return len(self._spec.shape)
-
-    @property
-    def spec(self) -> TensorSpec:
-        return self._spec
 
     @property
     def name(self) -> str:

@@ -11,36 +11,20 @@ import numpy as np
 
 from fuseflow.core import context
 from fuseflow.core.context import ExecutionContext
-from fuseflow.core.dtypes import DType, as_dtype
-from fuseflow.core.shape import TensorShape, TensorSpec
-from fuseflow.core.tensor import Tensor
+from fuseflow.core.dtypes import as_dtype
+from fuseflow.core.shape import TensorSpec
+from fuseflow.core.tensor import SpecTensor
 
 
-class KerasTensor(Tensor):
+class KerasTensor(SpecTensor):
     """A symbolic tensor: a shape (batch usually None), a dtype and the layer that made it."""
 
-    __slots__ = ("_spec", "_keras_history", "_label")
+    __slots__ = ("_keras_history", "_label")
 
     def __init__(self, spec: TensorSpec, history: tuple | None = None, label: str | None = None):
         self._spec = spec
         self._keras_history = history  # (layer, node_index, tensor_index) or None
         self._label = label
-
-    @property
-    def dtype(self) -> DType:
-        return self._spec.dtype
-
-    @property
-    def shape(self) -> TensorShape:
-        return TensorShape(self._spec.shape)
-
-    @property
-    def ndim(self) -> int:
-        return len(self._spec.shape)
-
-    @property
-    def spec(self) -> TensorSpec:
-        return self._spec
 
     @property
     def name(self) -> str:
