@@ -17,7 +17,13 @@ import numpy as np
 
 from fuseflow.compiler import cache
 from fuseflow.compiler.codegen import get_codegen
-from fuseflow.compiler.lowering.module import build_module, dtype_table, segments
+from fuseflow.compiler.lowering.module import (
+    TIMES_SUFFIX,
+    build_module,
+    dtype_table,
+    native_steps,
+    segments,
+)
 from fuseflow.compiler.plan import ARG, CONST, DYNAMIC, OUT, TEMP, VAR, VAR_OUT, Plan, build_plan
 from fuseflow.compiler.threadpool import get_pool
 from fuseflow.core.errors import InvalidArgumentError
@@ -32,17 +38,33 @@ _FRESH = (OUT, DYNAMIC, VAR_OUT)  # slots whose array is new on every call
 class Runner:
     """One plan, compiled: `run(args)` returns the outputs or None when a check failed."""
 
-    def __init__(self, graph: Graph, plan: Plan, use_disk_cache: bool = True):
+    def __init__(self, graph: Graph, plan: Plan, use_disk_cache: bool = True,
+                 timed: bool = False):
         self.plan = plan
         codegen = get_codegen()
         get_pool(codegen)  # the kernels link against the pool's entry
-        self.prefix = f"ff_{plan.digest()}"
-        self.ir_text, names = build_module(codegen, plan, self.prefix)
-        self.jit = cache.load_or_compile(codegen, self.ir_text, use_disk_cache)
+        # the timed build is a second module in the same JIT: its symbols need their own names
+        self.prefix = f"ff_{plan.digest()}" + ("_timed" if timed else "")
+        self.ir_text, names = build_module(codegen, plan, self.prefix, timed)
+        self.jit = cache.load_or_compile(codegen, self.ir_text, use_disk_cache and not timed)
         self._fill_type_table(codegen, plan)
+        self._times = None
+        if timed:
+            address = codegen.engine.get_global_value_address(self.prefix + TIMES_SUFFIX)
+            count = max(1, len(native_steps(plan)))
+            self._times = (ctypes.c_int64 * count).from_address(address)
         self.entries = [_ENTRY(self.jit.address(name)) for name in names]
         self.variables = {key: graph.captures[key] for key in plan.var_slots}
         self.run = self._generate(graph)
+
+    def kernel_nanoseconds(self, reset: bool = False) -> list[int]:
+        """A timed build's nanoseconds per native kernel (plan order) summed over its calls."""
+        if self._times is None:
+            raise ValueError("kernel_nanoseconds needs a timed build (Runner(..., timed=True))")
+        values = list(self._times[:len(native_steps(self.plan))])
+        if reset:
+            self._times[:] = [0] * len(self._times)
+        return values
 
     def _fill_type_table(self, codegen, plan: Plan) -> None:
         table = codegen.engine.get_global_value_address(f"{self.prefix}_types")
@@ -219,6 +241,27 @@ class CompiledGraph:
                     runner = self._runners[key] = Runner(self.optimized, plan,
                                                          self.use_disk_cache)
         return runner
+
+    def time_kernels(self, args: list, calls: int = 20) -> list[tuple[str, float]]:
+        """(kernel symbol, µs per call) for each native kernel, from a timed build of the plan.
+
+        The timed build runs `calls` times on `args` after one untimed warm-up call: a training
+        step's variables are updated by every call, as by the ordinary build.
+        """
+        args = self._checked(list(args))
+        for var in self.optimized.captures.values():
+            if not (type(var._value) is np.ndarray and var._value.flags.c_contiguous):
+                var._value = contiguous(var._value)
+        plan = self.runner_for(args).plan
+        timed = Runner(self.optimized, plan, self.use_disk_cache, timed=True)
+        if timed.run(args) is None:
+            raise InvalidArgumentError(None, f"timing {self.graph.name}: argument check failed")
+        timed.kernel_nanoseconds(reset=True)
+        calls = max(1, int(calls))
+        for _ in range(calls):
+            timed.run(args)
+        totals = timed.kernel_nanoseconds()
+        return [(kernel.name, ns / calls / 1e3) for kernel, ns in zip(native_steps(plan), totals)]
 
     def _slow(self, args: list) -> list:
         args = self._checked(args)

@@ -34,6 +34,7 @@ class KernelRecord:
     bytes: int
     kernel: str = ""  # the kernel's symbol in the LLVM module
     shape: tuple = ()
+    time_us: float | None = None  # µs per call, measured by a timed build (`explain_timed`)
 
 
 @dataclass
@@ -115,7 +116,8 @@ def explain(f, *args, **kwargs) -> Explanation:
                                        step.reason, compilation.final.source(step.node))
                         for step in plan.fallbacks]
     fallback_nodes = {step.node for step in plan.fallbacks}
-    report.boundaries = boundaries(compilation.final, specs, fallback_nodes)
+    together = {frozenset(nodes) for nodes in plan.kernel_nodes.values() if len(nodes) > 1}
+    report.boundaries = boundaries(compilation.final, specs, fallback_nodes, together)
     report.cache, llvm_seconds, cache_seconds = _load(compilation.ir_text)
     report.timings = {"trace": trace_seconds if traced_now else 0.0,
                       "optimize": compilation.seconds.get("optimize", 0.0),
@@ -123,6 +125,50 @@ def explain(f, *args, **kwargs) -> Explanation:
                       "lower": compilation.seconds.get("lower", 0.0),
                       "llvm": llvm_seconds, "cache": cache_seconds}
     return report
+
+
+def explain_timed(f, *args, calls: int = 20, **kwargs) -> Explanation:
+    """`explain(f, *args)` with each kernel's `time_us` measured by a timed build of the plan.
+
+    The timed build reads the clock after every kernel; it runs `calls` times (variables the
+    function updates are restored afterwards) and the ordinary build is left untouched.
+    """
+    if not hasattr(f, "experimental_trace") and not hasattr(f, "input_specs"):
+        from fuseflow.graph.function import function
+
+        f = function(f)
+    report = explain(f, *args, **kwargs)
+    times = kernel_times(f, *args, calls=calls, **kwargs)
+    for record in report.kernels:
+        record.time_us = times.get(record.kernel)
+    return report
+
+
+def kernel_times(f, *args, calls: int = 20, **kwargs) -> dict[str, float]:
+    """µs per call of each native kernel of compiled `f` (by kernel symbol), from a timed build."""
+    from fuseflow.core.tensor import convert_to_tensor
+
+    if hasattr(f, "experimental_trace"):
+        concrete, _ = f.experimental_trace(*args, **kwargs)
+        leaves = [v for _, v in f._key(args, kwargs)[2]]
+    else:  # a ConcreteFunction: its tensor arguments in order
+        from fuseflow.core import nest
+
+        concrete = f
+        leaves = [v for v in nest.flatten((args, kwargs)) if hasattr(v, "dtype")]
+    compiled = concrete.executable()
+    compiled = getattr(compiled, "executable", compiled)  # a debug-compare wrapper
+    if not hasattr(compiled, "time_kernels"):
+        raise ValueError(f"kernel times need a compiled function (jit_compile=True); "
+                         f"{concrete.name} runs as {type(compiled).__name__}")
+    arrays = [convert_to_tensor(v)._value for v in leaves]
+    saved = [(v, np.array(v._value, copy=True)) for v in concrete.variables]
+    try:
+        return dict(compiled.time_kernels(arrays, calls))
+    finally:
+        for variable, value in saved:
+            variable._value = value
+            variable._tensor = None
 
 
 def _trace(f, args: tuple, kwargs: dict):
@@ -249,15 +295,20 @@ def estimate_bytes(graph: Graph, specs: dict, node: int) -> int:
 
 
 # -- boundaries ------------------------------------------------------------------------------
-def boundaries(graph: Graph, specs: dict, fallback_nodes: set[int]) -> list[BoundaryRecord]:
-    """Every value passed from one computed node to another, and why it left a kernel."""
+def boundaries(graph: Graph, specs: dict, fallback_nodes: set[int],
+               together: set[frozenset] = frozenset()) -> list[BoundaryRecord]:
+    """Every value passed from one computed node to another, and why it left a kernel.
+
+    `together`: node sets one kernel computes (a matmul and its epilogue): no boundary inside.
+    """
     outputs = {n for n, _ in graph.outputs}
     found = []
     for consumer in graph.topo_order():
         if graph.op(consumer) in _VALUE_SOURCES:
             continue
         for producer in dict.fromkeys(graph.inputs(consumer)):
-            if graph.op(producer) in _VALUE_SOURCES:
+            if graph.op(producer) in _VALUE_SOURCES or \
+                    any(producer in nodes and consumer in nodes for nodes in together):
                 continue
             reason = boundary_reason(graph, specs, producer, consumer, fallback_nodes, outputs)
             found.append(BoundaryRecord(_label(graph, producer), _label(graph, consumer), reason,

@@ -17,10 +17,13 @@ def explanation_text(report, max_kernels: int | None = None, boundaries: bool = 
         top = sorted(kernels, key=lambda k: k.flops, reverse=True)[:max_kernels]
         kernels = [k for k in kernels if any(k is t for t in top)]
     width = max([len(k.name) for k in kernels] + [6])
-    lines.append(f"{'kernel':<{width}}  {'est. FLOPs':>12}  {'bytes':>12}  source lines")
+    timed = any(k.time_us is not None for k in kernels)
+    head = f"{'µs':>9}  " if timed else ""
+    lines.append(f"{'kernel':<{width}}  {'est. FLOPs':>12}  {'bytes':>12}  {head}source lines")
     for k in kernels:
         where = ", ".join(short_source(s) for s in k.sources) or "?"
-        lines.append(f"{k.name:<{width}}  {k.flops:>12,}  {k.bytes:>12,}  {where}")
+        us = (f"{k.time_us:>9.1f}  " if k.time_us is not None else f"{'-':>9}  ") if timed else ""
+        lines.append(f"{k.name:<{width}}  {k.flops:>12,}  {k.bytes:>12,}  {us}{where}")
     if len(kernels) < len(report.kernels):
         lines.append(f"... {len(report.kernels) - len(kernels)} smaller kernels")
     if boundaries and report.boundaries:

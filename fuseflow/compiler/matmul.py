@@ -5,6 +5,10 @@ strides), batches (an operand's batch is either the full batch or broadcast), sp
 the pool's threads. Loops follow the Goto/BLIS structure: B panels of KC x NC are packed into
 NR-wide slivers, A blocks of MC x KC into MR-tall slivers, and the micro-kernel keeps an MR x NR
 tile of C in registers (MR * NR / lanes vector accumulators) across the whole KC loop.
+
+An epilogue (bias add, activation, any single-consumer elementwise expression of a 2-D
+product) runs inside the same task over the task's own block of C while it is still in cache,
+so the product never makes a round trip through memory and no second kernel is launched.
 """
 
 from __future__ import annotations
@@ -15,15 +19,26 @@ import numpy as np
 from llvmlite import ir
 
 from fuseflow.compiler.codegen import get_codegen
-from fuseflow.compiler.irtypes import I1, I64, PTR, const, storage_type
+from fuseflow.compiler.irtypes import I1, I8, I64, PTR, const, storage_type
+from fuseflow.compiler.lowering.elementwise import broadcast_strides, emit_expression
 from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer
 from fuseflow.compiler.mathlib import call_intrinsic
+from fuseflow.compiler.scalar_ir import IRScalarBuilder
 from fuseflow.compiler.threadpool import MAX_THREADS, TASK_TYPE
 
 KC = 256
 MC = 120
 NC = 1024
 PARALLEL_MIN_FLOPS = 1 << 18
+
+
+@dataclass(frozen=True)
+class Epilogue:
+    """Elementwise ops applied to each element of the product before it is stored for good."""
+
+    inputs: tuple  # an Operand per expression input; None marks the product itself
+    entries: tuple  # Entry: the expression, indexing inputs first, then earlier entries
+    result: int  # the entry stored into the kernel's output
 
 
 @dataclass
@@ -42,6 +57,16 @@ class MatmulKernel:
     transpose_b: bool
     a_batched: bool
     b_batched: bool
+    epilogue: Epilogue | None = None
+
+    def read_slots(self) -> list[int]:
+        """Slots the kernel reads: both factors and the epilogue's other inputs."""
+        extra = [op.slot for op in self.epilogue.inputs if op is not None] if self.epilogue \
+            else []
+        return [self.a.slot, self.b.slot] + extra
+
+    def written_slots(self) -> list[int]:
+        return [self.out.slot]
 
     @property
     def parallel(self) -> bool:
@@ -272,14 +297,62 @@ def emit_matmul(kernel: MatmulKernel, module: ir.Module) -> ir.Function:
     if kernel.k == 0:  # an empty sum: C is zeros, which the blocked loops never write
         with for_range(b, ranges[0], ranges[1], "zb") as index:
             base = b.mul(index, i64(kernel.m * kernel.n))
-            with for_range(b, 0, kernel.m * kernel.n, "z") as z:
-                b.store(ir.Constant(gemm.t, 0), b.gep(c, [b.add(base, z)]))
+            with for_range(b, m_lo, m_hi, "zi") as i:  # this task's block only
+                row = b.add(base, b.mul(i, i64(kernel.n)))
+                with for_range(b, n_lo, n_hi, "zj") as j:
+                    b.store(ir.Constant(gemm.t, 0), b.gep(c, [b.add(row, j)]))
+    if kernel.epilogue is not None:  # 2-D only: the batch range is [0, 1) or empty
+        epilogue = _emit_epilogue(module, kernel)
+        pointers = [slot_pointer(b, items, op.slot, op.dtype)
+                    for op in kernel.epilogue.inputs if op is not None]
+        live = b.icmp_signed("<", ranges[0], ranges[1])
+        with b.if_then(live):
+            b.call(epilogue, [c, *pointers, m_lo, m_hi, n_lo, n_hi])
     if heap:
         free = _libc(module)[1]
         b.call(free, [b.bitcast(ap, PTR)])
         b.call(free, [b.bitcast(bp, PTR)])
     b.ret_void()
     return task
+
+
+def _emit_epilogue(module: ir.Module, kernel: MatmulKernel) -> ir.Function:
+    """`epilogue(C, operands..., row_lo, row_hi, col_lo, col_hi)`: C = f(C, operands) in place."""
+    epi = kernel.epilogue
+    shape = (kernel.m, kernel.n)
+    others = [op for op in epi.inputs if op is not None]
+    types = [storage_type(kernel.dtype).as_pointer()] + [storage_type(op.dtype).as_pointer()
+                                                        for op in others]
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), types + [I64] * 4),
+                     f"{kernel.name}.epilogue")
+    fn.linkage = "internal"
+    for arg in fn.args[:len(types)]:
+        arg.add_attribute("noalias")  # the output slot is fresh: no operand shares it
+    c, pointers = fn.args[0], list(fn.args[1:len(types)])
+    row_lo, row_hi, col_lo, col_hi = fn.args[len(types):]
+    strides = [broadcast_strides(shape, op.shape) for op in others]
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    sb = IRScalarBuilder(b, kernel.dtype)
+    with for_range(b, row_lo, row_hi, "ei") as i:
+        with for_range(b, col_lo, col_hi, "ej") as j:
+            here = b.add(b.mul(i, i64(kernel.n)), j)
+            product = sb.wrap(b.load(b.gep(c, [here])), kernel.dtype)
+            loaded, position = [], 0
+            for op in epi.inputs:
+                if op is None:
+                    loaded.append(product)
+                    continue
+                rs, cs = strides[position]
+                offset = b.add(b.mul(i, i64(rs)), b.mul(j, i64(cs)))
+                value = b.load(b.gep(pointers[position], [offset]))
+                if op.dtype.kind == "b":
+                    value = b.icmp_unsigned("!=", value, ir.Constant(I8, 0))
+                loaded.append(sb.wrap(value, op.dtype))
+                position += 1
+            values = emit_expression(b, list(epi.entries), loaded)
+            b.store(values[len(epi.inputs) + epi.result].value, b.gep(c, [here]))
+    b.ret_void()
+    return fn
 
 
 def _pack_buffers(b, module, gemm: _Gemm, kernel: MatmulKernel, task):

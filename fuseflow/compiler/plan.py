@@ -17,9 +17,10 @@ from fuseflow.compiler.lowering.check import lowers, native_dtype
 from fuseflow.compiler.lowering.conv import plan_conv
 from fuseflow.compiler.lowering.elementwise import ElementwiseKernel, Entry, Operand
 from fuseflow.compiler.lowering.pool import plan_max_pool
-from fuseflow.compiler.lowering.reduction import COMBINERS, ReductionKernel, split_axes
+from fuseflow.compiler.lowering.reduction import COMBINERS, ReductionKernel, plan_arg, split_axes
 from fuseflow.compiler.lowering.softmax import BACKWARD, FORWARD, plan_softmax_xent
-from fuseflow.compiler.matmul import MatmulKernel
+from fuseflow.compiler.matmul import Epilogue, MatmulKernel
+from fuseflow.compiler.plan_rules import FOLD_MAX_ELEMENTS, epilogue_consumer, fold_at_plan_time
 from fuseflow.core.registry import REGISTRY, OpKind, Reduction
 from fuseflow.core.shape import TensorSpec
 from fuseflow.graph.graph import Graph
@@ -28,6 +29,7 @@ ARG, VAR, CONST, TEMP, OUT, VAR_OUT, DYNAMIC = "arg", "var", "const", "temp", "o
     "dynamic"
 _ALIASING = ("reshape", "expand_dims", "squeeze")  # same bytes, new shape
 _WRITES = {"assign": "identity", "assign_add": "add", "assign_sub": "subtract"}
+
 
 
 @dataclass
@@ -118,6 +120,9 @@ class _Builder:
         self.current_var: dict[str, int] = {}
         self.output_nodes = {n for n, _ in graph.outputs}
         self.kernels = 0
+        self.pending: dict[int, int] = {}  # matmul node -> the consumer it waits to fuse with
+        self.known: set[int] = set()  # small CONST slots: graph constants and values below
+        self.derived: set[int] = set()  # CONST slots computed while planning (from shapes)
 
     def spec(self, node: int, index: int = 0) -> TensorSpec:
         return _pick(self.specs[node], index)
@@ -140,15 +145,58 @@ class _Builder:
         if op == "constant":
             value = np.ascontiguousarray(self.graph.constant_value(node))
             self.value[(node, 0)] = self.plan.add_slot(CONST, self.spec(node), value)
+            if value.size <= FOLD_MAX_ELEMENTS:
+                self.known.add(self.value[(node, 0)])
         elif op == "read_variable":
             self.value[(node, 0)] = self._var_slot(self.graph.attrs(node)["var"], self.spec(node))
         elif op in _WRITES:
             self._write(node, op)
+        elif self._fold(node, op):
+            return
         elif op in _ALIASING and self._native(node):
+            self._flush_pending(node)
             producer, index = self.graph.input_edges(node)[0]
             self.value[(node, 0)] = self.value[(producer, index)]
-        elif not self._lower(node):
-            self._fallback(node, _fallback_reason(self.graph, node))
+        elif self._defer_matmul(node) or self._lower_epilogue(node):
+            return
+        else:
+            self._flush_pending(node)
+            if not self._lower(node):
+                self._fallback(node, _fallback_reason(self.graph, node))
+
+    def _fold(self, node: int, op: str) -> bool:
+        return fold_at_plan_time(self, node, op)
+
+    def _defer_matmul(self, node: int) -> bool:
+        """Hold back a matmul whose one consumer may become its epilogue (emitted with it)."""
+        consumer = epilogue_consumer(self.graph, self.specs, node)
+        if consumer is None or not self._native(node):
+            return False
+        self.pending[node] = consumer
+        return True
+
+    def _flush_pending(self, node: int) -> None:
+        """Emit held-back matmuls `node` reads as plain kernels (it cannot be their epilogue)."""
+        for producer in self.graph.inputs(node):
+            if self.pending.pop(producer, None) is not None and not _lower_matmul(self, producer):
+                self._fallback(producer, _fallback_reason(self.graph, producer))
+
+    def _lower_epilogue(self, node: int) -> bool:
+        """Lower `node` as the epilogue of the held-back matmul it reads, if it can be."""
+        matmuls = [p for p in self.graph.inputs(node) if self.pending.get(p) == node]
+        if len(matmuls) != 1 or not self._native(node):
+            return False
+        expression = _elementwise_entries(self, node)
+        if expression is None:
+            return False
+        entries, result = expression
+        product = matmuls[0]
+        inputs = tuple(None if p == product else self._operand(p, i)
+                       for p, i in self.graph.input_edges(node))
+        if not _lower_matmul(self, product, Epilogue(inputs, tuple(entries), result), node):
+            return False  # still pending: the plain path emits it
+        del self.pending[product]
+        return True
 
     def _var_slot(self, key: str, spec: TensorSpec) -> int:
         if key in self.current_var:
@@ -231,23 +279,32 @@ def _fallback_reason(graph: Graph, node: int) -> str:
     return f"{opdef.kind.value} op without a native kernel"
 
 
+def _elementwise_entries(builder: _Builder, node: int) -> tuple[list[Entry], int] | None:
+    """The expression of an elementwise or `fused` node and its result entry (None: no IR)."""
+    graph = builder.graph
+    op = graph.op(node)
+    spec = builder.specs[node]
+    if not isinstance(spec, TensorSpec) or REGISTRY[op].kind is not OpKind.ELEMENTWISE:
+        return None
+    if op == "fused":
+        attrs = graph.attrs(node)
+        return _fused_entries(builder, node, attrs["body"]), attrs["outputs"][0]
+    in_dtypes = tuple(builder.spec(p, i).dtype.np_dtype for p, i in graph.input_edges(node))
+    attrs = tuple(sorted(graph.attrs(node).items()))
+    if not lowers(op, attrs, in_dtypes, spec.dtype.np_dtype):
+        return None
+    return [Entry(op, attrs, tuple(range(len(in_dtypes))), spec.dtype.np_dtype)], 0
+
+
 def _lower_elementwise(builder: _Builder, node: int) -> bool:
     graph = builder.graph
     op = graph.op(node)
     spec = builder.specs[node]
-    if not isinstance(spec, TensorSpec):
+    expression = _elementwise_entries(builder, node)
+    if expression is None:
         return False
+    entries, out_entry = expression
     ins = [builder._operand(p, i) for p, i in graph.input_edges(node)]
-    if op == "fused":
-        attrs = graph.attrs(node)
-        entries = _fused_entries(builder, node, attrs["body"])
-        out_entry = attrs["outputs"][0]
-    else:
-        attrs = tuple(sorted(graph.attrs(node).items()))
-        if not lowers(op, attrs, tuple(o.dtype for o in ins), spec.dtype.np_dtype):
-            return False
-        entries = [Entry(op, attrs, tuple(range(len(ins))), spec.dtype.np_dtype)]
-        out_entry = 0
     slot = builder._result_slot(node)
     out = Operand(slot, tuple(spec.shape), spec.dtype.np_dtype)
     kernel = ElementwiseKernel(builder._kernel_name(op if op != "fused" else "fused"),
@@ -267,7 +324,9 @@ def _fused_entries(builder: _Builder, node: int, body: tuple) -> list[Entry]:
     return entries
 
 
-def _lower_matmul(builder: _Builder, node: int) -> bool:
+def _lower_matmul(builder: _Builder, node: int, epilogue: Epilogue | None = None,
+                  consumer: int | None = None) -> bool:
+    """A GEMM kernel for `node`; with an epilogue it writes `consumer`'s result instead."""
     graph = builder.graph
     spec = builder.specs[node]
     (pa, ia), (pb, ib) = graph.input_edges(node)
@@ -288,10 +347,11 @@ def _lower_matmul(builder: _Builder, node: int) -> bool:
     attrs = graph.attrs(node)
     m, n = spec.shape[-2:]
     k = a.shape[-2] if attrs["transpose_a"] else a.shape[-1]
-    out = Operand(builder._result_slot(node), tuple(spec.shape), spec.dtype.np_dtype)
+    written = node if consumer is None else consumer
+    out = Operand(builder._result_slot(written), tuple(spec.shape), spec.dtype.np_dtype)
     kernel = MatmulKernel(builder._kernel_name("matmul"), a, b, out, m, n, k, batch,
-                          attrs["transpose_a"], attrs["transpose_b"], *batched)
-    builder._add_kernel(kernel, [node])
+                          attrs["transpose_a"], attrs["transpose_b"], *batched, epilogue)
+    builder._add_kernel(kernel, [node] if consumer is None else [node, consumer])
     return True
 
 
@@ -322,7 +382,8 @@ _LOWERINGS = {OpKind.ELEMENTWISE: _lower_elementwise, OpKind.MATMUL: _lower_matm
 
 _OP_LOWERINGS = {FORWARD: plan_softmax_xent, BACKWARD: plan_softmax_xent, "conv2d": plan_conv,
                  "conv2d_backprop_filter": plan_conv, "conv2d_backprop_input": plan_conv,
-                 "max_pool2d": plan_max_pool, "max_pool2d_grad": plan_max_pool}
+                 "max_pool2d": plan_max_pool, "max_pool2d_grad": plan_max_pool,
+                 "argmax": plan_arg, "argmin": plan_arg}
 
 
 def register_lowering(kind: OpKind | str, lower) -> None:

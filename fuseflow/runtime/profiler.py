@@ -149,7 +149,7 @@ def _compare(fn, args, kwargs, modes, repeats, block_s, rtol, atol) -> Report:
             timing = _steady(lambda runner=runner: runner(*args, **kwargs), repeats, block_s)
             mode_stats = ModeStats(mode, first, phases, *timing)
             if mode == "compiled":
-                _attach_kernels(mode_stats, runner, args, kwargs)
+                _attach_kernels(mode_stats, runner, args, kwargs, max(5, repeats))
             stats.append(mode_stats)
     finally:
         snapshot.restore()
@@ -278,14 +278,18 @@ def _speedups(stats: list[ModeStats]) -> None:
             mode_stats.speedup = eager.median_us / mode_stats.median_us
 
 
-def _attach_kernels(stats: ModeStats, runner, args, kwargs) -> None:
-    """Per-kernel FLOPs and bytes from the compiler's `explain`."""
-    from fuseflow.compiler.explain import explain
+def _attach_kernels(stats: ModeStats, runner, args, kwargs, calls: int = 10) -> None:
+    """Per-kernel FLOPs and bytes from the compiler's `explain`, times from a timed build."""
+    from fuseflow.compiler.explain import explain, explain_timed
 
-    explained = explain(runner, *args, **kwargs)
+    try:
+        explained = explain_timed(runner, *args, calls=calls, **kwargs)
+    except Exception as error:  # noqa: BLE001  (timing is extra: keep the counts without it)
+        explained = explain(runner, *args, **kwargs)
+        stats.notes.append(f"kernel times unavailable: {error}")
     for record in explained.kernels:
         stats.kernels.append(KernelStats(record.name, tuple(record.ops), record.flops,
-                                         record.bytes, None))
+                                         record.bytes, record.time_us))
     stats.fallbacks += [str(f) for f in explained.fallbacks]
 
 

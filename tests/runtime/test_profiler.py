@@ -142,3 +142,16 @@ def test_profile_callback_splits_fit_time():
     assert seconds["step"] > 0 and seconds["data"] >= 0 and seconds["setup"] >= 0
     assert seconds["total"] >= seconds["step"] + seconds["data"] - 1e-9
     assert "µs per step" in lines[0] and "data" in lines[0]
+
+
+def test_compare_times_each_compiled_kernel():
+    x = np.random.default_rng(1).standard_normal((64, 96)).astype(np.float32)
+    w = np.random.default_rng(2).standard_normal((96, 80)).astype(np.float32)
+    report = profiler.compare(lambda x, w: tf.nn.relu(tf.matmul(x, w)), x, w,
+                              modes=("graph", "compiled"), repeats=1, block_s=0.0005, rtol=1e-4,
+                              atol=1e-4)
+    kernels = report["compiled"].kernels
+    assert kernels and all(k.time_us is not None and k.time_us > 0 for k in kernels)
+    matmul = next(k for k in kernels if "matmul" in k.ops)
+    assert matmul.gflops > 0 and matmul.gbps > 0
+    assert "GFLOP/s" in str(report)

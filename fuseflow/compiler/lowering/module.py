@@ -5,6 +5,9 @@ each array's data pointer itself, and runs its kernels in order (parallel ones t
 thread pool). The first segment first checks every argument and variable array against the
 plan (exact ndarray type, rank, dims, C-contiguous + aligned flags, dtype) and returns
 `slot + 1` on the first mismatch, so a Python call pays no per-array checks in the common case.
+
+A timed build (`build_module(..., timed=True)`) also reads CLOCK_MONOTONIC after each kernel and
+adds the nanoseconds since the previous reading to that kernel's entry of `<prefix>_ktimes`.
 """
 
 from __future__ import annotations
@@ -17,19 +20,26 @@ from fuseflow.compiler.lowering.conv import Im2colKernel, emit_im2col
 from fuseflow.compiler.lowering.elementwise import ElementwiseKernel, emit_elementwise
 from fuseflow.compiler.lowering.loops import i64
 from fuseflow.compiler.lowering.pool import MaxPoolKernel, emit_max_pool
-from fuseflow.compiler.lowering.reduction import ReductionKernel, emit_reduction
+from fuseflow.compiler.lowering.reduction import (
+    ArgKernel,
+    ReductionKernel,
+    emit_arg,
+    emit_reduction,
+)
 from fuseflow.compiler.lowering.softmax import SoftmaxXentKernel, emit_softmax_xent, error_word
 from fuseflow.compiler.matmul import MatmulKernel, emit_matmul
 from fuseflow.compiler.plan import ARG, VAR, Plan, PyCall
 from fuseflow.compiler.threadpool import PARALLEL_NAME, TASK_TYPE
 
+CLOCK_MONOTONIC = 1
+TIMES_SUFFIX = "_ktimes"  # the timed build's per-kernel nanosecond counters (i64, plan order)
 LIST_ITEMS_OFFSET = 24  # PyListObject.ob_item
 TYPE_OFFSET, ND_OFFSET, DIMS_OFFSET, DESCR_OFFSET, FLAGS_OFFSET = 8, 24, 32, 56, 64
 REQUIRED_FLAGS = 0x1 | 0x100  # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
 
 EMITTERS = {ElementwiseKernel: emit_elementwise, MatmulKernel: emit_matmul,
             ReductionKernel: emit_reduction, SoftmaxXentKernel: emit_softmax_xent,
-            Im2colKernel: emit_im2col, MaxPoolKernel: emit_max_pool}
+            Im2colKernel: emit_im2col, MaxPoolKernel: emit_max_pool, ArgKernel: emit_arg}
 
 
 def register_emitter(kernel_type: type, emit) -> None:
@@ -58,9 +68,16 @@ def dtype_table(plan: Plan) -> list[np.dtype]:
     return seen
 
 
+def native_steps(plan: Plan) -> list:
+    """The plan's native kernels in order (the timed build's counter index)."""
+    return [step for step in plan.steps if not isinstance(step, PyCall)]
+
+
 class _ModuleBuilder:
-    def __init__(self, codegen, plan: Plan, prefix: str):
+    def __init__(self, codegen, plan: Plan, prefix: str, timed: bool = False):
         self.plan = plan
+        self.timed = timed
+        self.kernel_index = 0
         self.prefix = prefix
         self.module = codegen.new_module(prefix)
         self.dtypes = dtype_table(plan)
@@ -69,6 +86,15 @@ class _ModuleBuilder:
         self.table.initializer = ir.Constant(table_ty, None)
         self.parallel = ir.Function(self.module, ir.FunctionType(
             ir.VoidType(), [TASK_TYPE.as_pointer(), PTR]), PARALLEL_NAME)
+        if timed:
+            count = max(1, len(native_steps(plan)))
+            self.times = ir.GlobalVariable(self.module, ir.ArrayType(I64, count),
+                                           prefix + TIMES_SUFFIX)
+            self.times.initializer = ir.Constant(ir.ArrayType(I64, count), None)
+            timespec = ir.LiteralStructType([I64, I64])
+            self.clock = ir.Function(self.module, ir.FunctionType(
+                I32, [I32, timespec.as_pointer()]), "clock_gettime")
+            self.timespec = timespec
 
     def build(self) -> list[str]:
         names = []
@@ -91,14 +117,36 @@ class _ModuleBuilder:
         if check:
             self._checks(b, fn, items)
         ctx = b.bitcast(items, PTR)
+        clock = self._start_clock(b) if self.timed else None
         for task, parallel, may_fail in tasks:
             if parallel:
                 b.call(self.parallel, [task, ctx])
             else:
                 b.call(task, [ctx, i64(0), i64(1)])
+            if clock is not None:
+                clock = self._lap(b, clock)
             if may_fail:
                 self._stop_on_error(b, fn)
         b.ret(ir.Constant(I32, 0))
+
+    def _now(self, b: ir.IRBuilder, spec):
+        b.call(self.clock, [ir.Constant(I32, CLOCK_MONOTONIC), spec])
+        seconds = b.load(b.gep(spec, [ir.Constant(I32, 0), ir.Constant(I32, 0)]))
+        nanos = b.load(b.gep(spec, [ir.Constant(I32, 0), ir.Constant(I32, 1)]))
+        return b.add(b.mul(seconds, i64(1_000_000_000)), nanos)
+
+    def _start_clock(self, b: ir.IRBuilder):
+        spec = b.alloca(self.timespec)
+        return spec, self._now(b, spec)
+
+    def _lap(self, b: ir.IRBuilder, clock):
+        """Charge the time since the last reading to the kernel just run."""
+        spec, before = clock
+        now = self._now(b, spec)
+        where = b.gep(self.times, [ir.Constant(I32, 0), ir.Constant(I32, self.kernel_index)])
+        b.store(b.add(b.load(where), b.sub(now, before)), where)
+        self.kernel_index += 1
+        return spec, now
 
     def _stop_on_error(self, b: ir.IRBuilder, fn) -> None:
         """Return -code when the kernel just run set the error word (and clear the word)."""
@@ -157,11 +205,14 @@ class _ModuleBuilder:
         return b.load(b.gep(self.table, [ir.Constant(I32, 0), ir.Constant(I32, index)]))
 
 
-def build_module(codegen, plan: Plan, prefix: str) -> tuple[str, list[str]]:
-    """IR text of the plan's module and the names of its segment entries, in order."""
-    builder = _ModuleBuilder(codegen, plan, prefix)
+def build_module(codegen, plan: Plan, prefix: str, timed: bool = False) -> tuple[str, list[str]]:
+    """IR text of the plan's module and the names of its segment entries, in order.
+
+    `timed` adds per-kernel clock readings (a profiling build; kept out of normal builds).
+    """
+    builder = _ModuleBuilder(codegen, plan, prefix, timed)
     names = builder.build()
     return str(builder.module), names
 
 
-__all__ = ["build_module", "dtype_table", "segments", "register_emitter", "I8"]
+__all__ = ["build_module", "dtype_table", "native_steps", "segments", "register_emitter", "I8"]

@@ -15,7 +15,7 @@ from llvmlite import ir
 
 from fuseflow.compiler.irtypes import F64, I64, PTR, storage_type
 from fuseflow.compiler.lowering.elementwise import Operand
-from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer
+from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer, task_range
 from fuseflow.compiler.scalar_ir import IRScalarBuilder, Scalar
 from fuseflow.compiler.threadpool import TASK_TYPE
 
@@ -157,5 +157,81 @@ def emit_reduction(kernel: ReductionKernel, module: ir.Module) -> ir.Function:
     hi = b.sdiv(b.mul(i64(total), b.add(t, i64(1))), nt)
     b.call(body, [slot_pointer(b, items, kernel.x.slot, kernel.x.dtype),
                   slot_pointer(b, items, kernel.out.slot, kernel.out.dtype), lo, hi])
+    b.ret_void()
+    return task
+
+
+@dataclass
+class ArgKernel:
+    """out[a, b] = the first r where x[a, r, b] is largest (`largest`) or smallest; NaN wins."""
+
+    name: str
+    x: Operand
+    out: Operand
+    a: int
+    r: int
+    b: int
+    largest: bool
+
+    @property
+    def parallel(self) -> bool:
+        return self.a * self.r * self.b >= PARALLEL_MIN_ELEMENTS and self.a > 1
+
+
+def plan_arg(builder, node: int) -> bool:
+    """Plan argmax/argmin over one axis as an ArgKernel (numbers in, int32/int64 out)."""
+    graph = builder.graph
+    x = builder._operand(*graph.input_edges(node)[0])
+    out_dtype = builder.specs[node].dtype.np_dtype
+    axis = graph.attrs(node)["axis"]
+    if x.dtype.kind not in "fiu" or out_dtype not in (np.dtype(np.int32), np.dtype(np.int64)) \
+            or not x.shape or x.shape[axis] == 0:
+        return False
+    a = int(np.prod(x.shape[:axis], dtype=np.int64))
+    b = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    out = Operand(builder._result_slot(node), tuple(builder.specs[node].shape), out_dtype)
+    kernel = ArgKernel(builder._kernel_name(graph.op(node)), x, out, a, x.shape[axis], b,
+                       graph.op(node) == "argmax")
+    builder._add_kernel(kernel, [node])
+    return True
+
+
+def _better(b: ir.IRBuilder, kernel: ArgKernel, value, best):
+    kind = kernel.x.dtype.kind
+    if kind == "f":
+        beats = b.fcmp_ordered(">" if kernel.largest else "<", value, best)
+        nan_first = b.and_(b.fcmp_unordered("uno", value, value),
+                           b.fcmp_ordered("ord", best, best))
+        return b.or_(beats, nan_first)
+    compare = b.icmp_signed if kind == "i" else b.icmp_unsigned
+    return compare(">" if kernel.largest else "<", value, best)
+
+
+def emit_arg(kernel: ArgKernel, module: ir.Module) -> ir.Function:
+    """The kernel as a pool task: tasks split the outer rows A."""
+    task = ir.Function(module, TASK_TYPE, kernel.name)
+    task.linkage = "internal"
+    b = ir.IRBuilder(task.append_basic_block("entry"))
+    best_at = b.alloca(storage_type(kernel.x.dtype))  # in the entry block: promoted to registers
+    index_at = b.alloca(I64)
+    items = b.bitcast(task.args[0], PTR.as_pointer())
+    x = slot_pointer(b, items, kernel.x.slot, kernel.x.dtype)
+    out = slot_pointer(b, items, kernel.out.slot, kernel.out.dtype)
+    lo, hi = task_range(b, kernel.a, task.args[1], task.args[2])
+    with for_range(b, lo, hi, "a") as a:
+        with for_range(b, 0, kernel.b, "bj") as j:
+            base = b.add(b.mul(a, i64(kernel.r * kernel.b)), j)
+            b.store(b.load(b.gep(x, [base])), best_at)
+            b.store(i64(0), index_at)
+            with for_range(b, 1, kernel.r, "r") as r:
+                value = b.load(b.gep(x, [b.add(base, b.mul(r, i64(kernel.b)))]))
+                best = b.load(best_at)
+                take = _better(b, kernel, value, best)
+                b.store(b.select(take, value, best), best_at)
+                b.store(b.select(take, r, b.load(index_at)), index_at)
+            index = b.load(index_at)
+            if kernel.out.dtype.itemsize == 4:
+                index = b.trunc(index, storage_type(kernel.out.dtype))
+            b.store(index, b.gep(out, [b.add(b.mul(a, i64(kernel.b)), j)]))
     b.ret_void()
     return task
