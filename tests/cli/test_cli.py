@@ -82,6 +82,32 @@ def test_cache_info_and_clear(tmp_path, monkeypatch, capsys):
     assert not any(tmp_path.rglob("*.o"))
 
 
+def _cache_entry(directory, key: str, meta) -> None:
+    (directory / key[:2]).mkdir(exist_ok=True)
+    (directory / key[:2] / (key + ".o")).write_bytes(b"x" * 1024)
+    if meta is not None:
+        text = meta if isinstance(meta, str) else json.dumps(meta)
+        (directory / key[:2] / (key + ".json")).write_text(text)
+
+
+def test_cache_info_lists_metadata_and_notes_corrupt_sidecars(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FUSEFLOW_CACHE_DIR", str(tmp_path))
+    _cache_entry(tmp_path, "cd" + "1" * 62, {"name": "train_step", "created": 1.7e9,
+                                             "cpu": "testcpu", "object_size": 1000})
+    _cache_entry(tmp_path, "ef" + "2" * 62, "{broken")
+    _cache_entry(tmp_path, "01" + "3" * 62, None)
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "entries: 3" in out
+    line = next(x for x in out.splitlines() if "train_step" in x)
+    assert "testcpu" in line and "1.0 KiB" in line and "cd1111" in line
+    assert "(metadata unreadable)" in out and "(no metadata)" in out
+    assert "note: 1 entry has an unreadable metadata file" in out
+    assert main(["cache", "clear"]) == 0
+    assert "removed 3 entries" in capsys.readouterr().out
+    assert not any(tmp_path.rglob("*.o")) and not any(tmp_path.rglob("*.json"))
+
+
 def test_bench_runs_workloads_and_writes_json(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FUSEFLOW_BENCH_TINY", "1")
     out_path = tmp_path / "bench.json"

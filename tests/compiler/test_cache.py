@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 PROGRAM = """
 import json, warnings
 import numpy as np
@@ -45,3 +47,82 @@ def test_second_process_loads_from_disk_and_corruption_recompiles(tmp_path):
     assert third["stats"]["compiled"] >= 1
     assert any("corrupt" in w for w in third["warnings"])
     assert third["y"] == first["y"]
+
+
+def _fresh_entry(tmp_path, monkeypatch, name: str | None = "my_graph"):
+    """Compile a tiny unique module into an empty disk cache; returns the object file's path."""
+    from fuseflow.compiler import cache
+    from fuseflow.compiler.codegen import get_codegen
+
+    monkeypatch.setenv("FUSEFLOW_CACHE_DIR", str(tmp_path))
+    ir_text = (f'; ModuleID = "mod_{tmp_path.name}"\n'
+               f'define i64 @"f_{tmp_path.name}"(i64 %x) {{\n  ret i64 %x\n}}\n')
+    cache.load_or_compile(get_codegen(), ir_text, name=name)
+    (path,) = glob.glob(str(tmp_path / "*" / "*.o"))
+    return path
+
+
+def test_disk_entry_has_a_metadata_sidecar(tmp_path, monkeypatch):
+    from fuseflow.compiler import cache
+    from fuseflow.compiler.codegen import get_codegen
+
+    path = _fresh_entry(tmp_path, monkeypatch)
+    meta = cache.read_metadata(path)
+    assert meta["name"] == "my_graph"
+    assert meta["cpu"] == get_codegen().cpu and len(meta["features_digest"]) == 16
+    assert meta["object_size"] == len(open(path, "rb").read()) - len(cache.MAGIC) - 64
+    assert meta["llvmlite_version"] and meta["fuseflow_version"]
+    assert abs(meta["created"] - os.path.getmtime(path)) < 60
+    assert not glob.glob(str(tmp_path / "*" / "*.tmp"))  # written atomically, nothing left over
+
+
+def test_sidecar_name_defaults_to_the_module_name(tmp_path, monkeypatch):
+    from fuseflow.compiler import cache
+
+    path = _fresh_entry(tmp_path, monkeypatch, name=None)
+    assert cache.read_metadata(path)["name"] == f"mod_{tmp_path.name}"
+
+
+def test_corrupt_or_missing_sidecar_is_ignored(tmp_path, monkeypatch):
+    from fuseflow.compiler import cache
+
+    path = _fresh_entry(tmp_path, monkeypatch)
+    with open(cache.sidecar_path(path), "w") as f:
+        f.write("{not json")
+    assert cache.read_metadata(path) is None
+    os.remove(cache.sidecar_path(path))
+    assert cache.read_metadata(path) is None
+    with open(cache.sidecar_path(path), "w") as f:
+        json.dump([1, 2], f)  # valid JSON, wrong shape
+    assert cache.read_metadata(path) is None
+
+
+def test_lazy_entry_loads_from_disk_without_building_ir(tmp_path, monkeypatch):
+    from fuseflow.compiler import cache
+    from fuseflow.compiler.codegen import get_codegen
+
+    monkeypatch.setenv("FUSEFLOW_CACHE_DIR", str(tmp_path))
+    symbol = f"lazy_{tmp_path.name}"
+    built = []
+
+    def make_ir() -> str:
+        built.append(1)
+        return f'define i64 @"{symbol}"(i64 %x) {{\n  ret i64 %x\n}}\n'
+
+    key_text = f"plan digest {tmp_path.name}"
+    before = set(cache._memory)
+    first = cache.load_or_compile_lazy(get_codegen(), key_text, make_ir, name="lazy_graph")
+    assert built == [1] and first.address(symbol)
+    for key in set(cache._memory) - before:  # as a new process: only the disk entry is left
+        del cache._memory[key]
+    hits = cache.stats["disk_hits"]
+
+    def must_not_build() -> str:
+        raise AssertionError("a disk hit must not build IR")
+
+    cache.load_or_compile_lazy(get_codegen(), key_text, must_not_build)
+    assert cache.stats["disk_hits"] == hits + 1
+    (path,) = glob.glob(str(tmp_path / "*" / "*.o"))
+    assert cache.read_metadata(path)["name"] == "lazy_graph"
+    with pytest.raises(AssertionError, match="must not build"):  # another key: builds
+        cache.load_or_compile_lazy(get_codegen(), key_text + " changed", must_not_build)

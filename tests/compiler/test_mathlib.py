@@ -94,3 +94,39 @@ def test_math_function_is_vectorized_in_optimized_ir():
                                             np.dtype("float32"), "vector_check"))
     assert "x float>" in text
     assert "@tanhf" not in text and "@expf" not in text
+
+
+def _dense_float32(lo: float, hi: float, count: int) -> np.ndarray:
+    """Every `count`-th float32 bit pattern between lo and hi (>= 0), both signs."""
+    bits = np.arange(np.float32(lo).view(np.int32), np.float32(hi).view(np.int32), count,
+                     dtype=np.int64).astype(np.int32)
+    positive = bits.view(np.float32)
+    return np.concatenate([positive, -positive])
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "exp"])
+def test_float32_math_is_within_a_few_ulps_on_a_dense_sweep(name):
+    # ~200k inputs from denormals to overflow: covers every branch boundary of the fast paths.
+    x = _dense_float32(float(np.finfo(np.float32).smallest_subnormal), 3e38, 10_000)
+    x = np.concatenate([x, np.linspace(-12, 12, 100_001, dtype=np.float32)])
+    with np.errstate(all="ignore"):
+        ref = REFERENCES[name](x.astype(np.float64))
+    err = ulp_error(kernel(name, np.float32)(x), ref, np.float32)
+    worst = int(np.argmax(err))
+    assert err[worst] <= MAX_ULPS[np.float32], f"{name}({x[worst]!r}): {err[worst]:.2f} ulp"
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_tanh_and_sigmoid_limits_and_symmetry(name, dtype):
+    big = np.array([30.0, 90.0, 200.0, 1e30], dtype)
+    for values in (big, -big):
+        with np.errstate(all="ignore"):
+            expected = REFERENCES[name](values.astype(np.float64)).astype(dtype)
+        got = kernel(name, dtype)(values)
+        assert np.all(ulp_error(got, REFERENCES[name](values.astype(np.float64)), dtype)
+                      <= MAX_ULPS[dtype]), (values, got, expected)
+        saturated = (np.abs(expected) == 1) | (expected == 0)
+        np.testing.assert_array_equal(got[saturated], expected[saturated])
+    np.testing.assert_array_equal(kernel("tanh", dtype)(big), np.ones_like(big))
+    assert np.all(np.isnan(kernel(name, dtype)(np.array([np.nan, -np.nan], dtype))))

@@ -248,3 +248,61 @@ def test_op_error_while_tracing_names_op_and_user_line():
     with pytest.raises(ff.errors.InvalidArgumentError, match="matmul") as info:
         f(_t((2, 3)), _t((4, 5)))
     assert "test_function.py" in str(info.value)
+
+
+def test_fast_path_serves_repeat_calls_and_agrees_with_first_call():
+    f = ff.function(lambda x: x * 2.0 + 1.0)
+    x = ff.constant(np.arange(6, dtype=np.float32))
+    first = f(x).numpy()
+    assert f._fast is not None
+    again = f(x)
+    assert type(again) is ff.Tensor and again is not x
+    np.testing.assert_array_equal(again.numpy(), first)
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_fast_path_falls_back_for_non_contiguous_values():
+    f = ff.function(lambda x: x + 1.0)
+    base = np.arange(12, dtype=np.float32).reshape(3, 4)
+    f(ff.constant(np.ascontiguousarray(base[:, :2])))
+    assert f._fast is not None
+    strided = ff.Tensor(base[:, :2])  # same shape and dtype, not contiguous
+    assert not strided._value.flags.c_contiguous
+    np.testing.assert_array_equal(f(strided).numpy(), base[:, :2] + 1.0)
+
+
+def test_fast_path_sees_tapes_and_traces_of_the_calling_thread():
+    import threading
+
+    f = ff.function(lambda x: x * x)
+    value = ff.constant(np.float32(3.0))
+    f(value)
+    with ff.GradientTape() as tape:  # a tape on this thread: the fast path must step aside
+        tape.watch(value)
+        y = f(value)
+    assert float(tape.gradient(y, value).numpy()) == 6.0
+    results = []
+
+    def other_thread():
+        with ff.GradientTape() as inner:
+            inner.watch(value)
+            out = f(value)
+        results.append(inner.gradient(out, value))
+        results.append(f(value))
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert float(results[0].numpy()) == 6.0 and float(results[1].numpy()) == 9.0
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_fast_path_inside_a_trace_inlines_instead_of_running():
+    inner = ff.function(lambda x: x + 1.0)
+    x = ff.constant(np.ones(3, np.float32))
+    inner(x)
+    inner(x)  # the fast path exists now
+    outer = ff.function(lambda: inner(x) * 2.0)
+    np.testing.assert_array_equal(outer().numpy(), np.full(3, 4.0, np.float32))
+    graph = outer.get_concrete_function().graph
+    assert any(graph.op(n) == "add" for n in graph.nodes())
