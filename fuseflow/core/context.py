@@ -130,10 +130,34 @@ class ThreadState(threading.local):
 
 state = ThreadState()
 
+# Pushed contexts and entered tapes over all threads. A hot path that is valid only when no
+# thread traces or records (a compiled call's fast path) checks this one number instead of
+# thread-local state; another thread's activity merely sends it down the general path.
+busy = [0]
+_busy_lock = threading.Lock()
+
+
+def _count(delta: int) -> None:
+    with _busy_lock:
+        busy[0] += delta
+
 
 def active_tapes() -> list:
     """This thread's recording GradientTapes, innermost last (the live list)."""
     return state.tapes
+
+
+def enter_tape(tape) -> None:
+    """Make `tape` record this thread's ops."""
+    state.tapes.append(tape)
+    _count(1)
+
+
+def exit_tape(tape) -> None:
+    """Stop `tape` recording (a no-op when it is not recording)."""
+    if tape in state.tapes:
+        state.tapes.remove(tape)
+        _count(-1)
 
 
 def current() -> ExecutionContext:
@@ -146,10 +170,12 @@ def pushed(context: ExecutionContext):
     """Run the body under `context`."""
     stack = state.stack
     stack.append(context)
+    _count(1)
     try:
         yield context
     finally:
         stack.pop()
+        _count(-1)
 
 
 @contextlib.contextmanager

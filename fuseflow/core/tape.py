@@ -66,12 +66,11 @@ class GradientTape:
 
     def _push(self) -> None:
         self._recording = True
-        context.active_tapes().append(self)
+        context.enter_tape(self)
 
     def _pop(self) -> None:
         self._recording = False
-        if self in context.active_tapes():
-            context.active_tapes().remove(self)
+        context.exit_tape(self)
 
     def watch(self, tensor) -> None:
         """Track `tensor` (or each tensor/Variable in a nested structure)."""
