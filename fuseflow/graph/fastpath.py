@@ -2,8 +2,8 @@
 
 A small function is generated per (function, argument count): it checks each argument is a
 plain eager Tensor with the dtype and shape of the previous call, that no trace or tape is
-active on any thread, and calls the executable's current plan directly (the whole executable when the plan's
-own checks fail). Anything else returns MISS and takes the general path.
+active on any thread, and calls the executable's current plan directly (the whole executable
+when the plan's own checks fail). Anything else returns MISS and takes the general path.
 """
 
 from __future__ import annotations
