@@ -6,22 +6,10 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 MODES = ("eager", "graph", "compiled")
-
-
-@dataclass(frozen=True)
-class Workload:
-    """One benchmark: `build(side)` returns a zero-argument callable for "numpy" or a mode."""
-
-    key: str
-    title: str
-    build: Callable[[str], Callable[[], object]]
-    flops: float | None = None  # per call: reported as GFLOP/s instead of µs
 
 
 def add_parser(commands) -> None:
@@ -40,90 +28,11 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=_main)
 
 
-def _mlp(sizes: tuple[int, ...], batch: int):
-    from fuseflow.benchmarks import mlp
-
-    def build(side: str):
-        problem = mlp.make_problem(sizes, batch, seed=0)
-        return mlp.numpy_step(problem) if side == "numpy" else mlp.fuseflow_step(problem, side)
-    return build
-
-
-def _elementwise(size: int):
-    def build(side: str):
-        x = np.random.default_rng(0).standard_normal(size).astype(np.float32)
-        if side == "numpy":
-            return lambda: np.tanh(0.5 * x + 1) * (1 / (1 + np.exp(-x))) - 0.1 * x * x
-        return _fuseflow_call(lambda tf, x: tf.tanh(0.5 * x + 1.0) * tf.sigmoid(x)
-                              - 0.1 * x * x, side, x)
-    return build
-
-
-def _matmul(n: int):
-    def build(side: str):
-        rng = np.random.default_rng(0)
-        a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
-        if side == "numpy":
-            return lambda: a @ b
-        return _fuseflow_call(lambda tf, a, b: tf.matmul(a, b), side, a, b)
-    return build
-
-
-def _add_one(side: str):
-    x = np.arange(10, dtype=np.float32)
-    if side == "numpy":
-        return lambda: x + 1.0
-    return _fuseflow_call(lambda tf, x: x + 1.0, side, x)
-
-
-def _fuseflow_call(body, side: str, *arrays):
-    import fuseflow as tf
-
-    tensors = [tf.constant(a) for a in arrays]
-    fn = lambda *xs: body(tf, *xs)
-    if side != "eager":
-        fn = tf.function(fn, jit_compile=(side == "compiled"))
-    return lambda: fn(*tensors)
-
-
-def workloads(tiny: bool = False) -> dict[str, Workload]:
-    """The workloads by key; `tiny` shrinks them to test sizes."""
-    shared = _shared_workloads(tiny)
-    n5, n4 = (64, 4096) if tiny else (1024, 4_000_000)
-    built = {
-        "W1": Workload("W1", "MLP 784-256-256-10 b128 train step",
-                       _mlp((784, 256, 256, 10), 128 if not tiny else 8)),
-        "W2": Workload("W2", "MLP 784-64-10 b32 train step", _mlp((784, 64, 10), 32)),
-        "W4": Workload("W4", f"tanh/sigmoid chain on {n4:,} floats", _elementwise(n4)),
-        "W5": Workload("W5", f"{n5}x{n5} @ {n5}x{n5}", _matmul(n5), flops=2.0 * n5**3),
-        "W6": Workload("W6", "x + 1 on 10 floats", _add_one),
-    }
-    built.update(shared)
-    return dict(sorted(built.items()))
-
-
-def _shared_workloads(tiny: bool) -> dict[str, Workload]:
-    """Workloads `fuseflow.benchmarks` publishes as `WORKLOADS` (they replace the ones here)."""
-    import fuseflow.benchmarks as benchmarks
-
-    found = getattr(benchmarks, "workloads", None) or getattr(benchmarks, "WORKLOADS", None)
-    if callable(found):
-        found = found(tiny=tiny)
-    out = {}
-    for key, item in (found or {}).items():
-        if isinstance(item, Workload):
-            out[key] = item
-        elif hasattr(item, "build"):
-            out[key] = Workload(key, getattr(item, "title", key), item.build,
-                                getattr(item, "flops", None))
-    return out
-
-
-def run_bench(keys: list[str], budget: float = 1.0, modes=MODES, tiny: bool = False) -> list:
-    """Time each workload's NumPy and fuseflow sides; one dict per workload."""
+def run_bench(keys: list[str], budget: float = 1.0, modes=MODES) -> list:
+    """Time each workload's baseline, NumPy and fuseflow sides; one dict per workload."""
+    from fuseflow.benchmarks import WORKLOADS as table
     from fuseflow.benchmarks.timing import measure
 
-    table = workloads(tiny)
     keys = list(table) if "all" in keys else [k.upper() for k in keys]
     unknown = [k for k in keys if k not in table]
     if unknown:
@@ -138,9 +47,10 @@ def run_bench(keys: list[str], budget: float = 1.0, modes=MODES, tiny: bool = Fa
     return results
 
 
-def _run_one(work: Workload, key: str, budget: float, modes, measure) -> dict:
-    row = {"key": key, "title": work.title, "unit": "GFLOP/s" if work.flops else "µs"}
-    for side in ("numpy", *modes):
+def _run_one(work, key: str, budget: float, modes, measure) -> dict:
+    row = {"key": key, "title": work.title, "unit": "GFLOP/s" if work.flops else "µs",
+           "baseline": work.baseline}
+    for side in dict.fromkeys((work.baseline, "numpy", *modes)):
         timing = measure(work.build(side), budget_s=budget, warmup_s=min(0.2, budget),
                          min_blocks=5)
         row[side] = timing.median_us
@@ -150,19 +60,28 @@ def _run_one(work: Workload, key: str, budget: float, modes, measure) -> dict:
     return row
 
 
+_BASELINE_NAMES = {"numpy": "NumPy", "pass": "np.add pass"}
+
+
 def format_table(results: list, modes=MODES) -> str:
-    """Markdown: median µs per side (GFLOP/s for matmul) and each mode's ratio to NumPy."""
+    """Markdown: median µs per side (GFLOP/s for matmul) and each mode's ratio to the
+    workload's baseline (NumPy doing the same work; for W4 one streaming np.add pass)."""
     sides = ("numpy", *modes)
-    head = ["workload", *[f"{s}" for s in sides], *[f"{m}/numpy" for m in modes]]
+    head = ["workload", *sides, "baseline", *[f"{m}/baseline" for m in modes]]
     lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
     for row in results:
+        base = row["baseline"]
         if row["unit"] == "GFLOP/s":
             cells = [f"{row['gflops'][s]:,.1f} GFLOP/s" for s in sides]
-            ratios = [f"{row['gflops'][m] / row['gflops']['numpy']:.2f}x" for m in modes]
+            ratios = [f"{row['gflops'][m] / row['gflops'][base]:.2f}x" for m in modes]
         else:
             cells = [f"{row[s]:,.1f} µs" for s in sides]
-            ratios = [f"{row[m] / row['numpy']:.2f}x" for m in modes]
-        lines.append(f"| {row['key']} " + "".join(f"| {c} " for c in cells + ratios) + "|")
+            ratios = [f"{row[m] / row[base]:.2f}x" for m in modes]
+        label = _BASELINE_NAMES.get(base, base)
+        if base != "numpy":
+            label += f" {row[base]:,.1f} µs"
+        lines.append(f"| {row['key']} " + "".join(f"| {c} " for c in [*cells, label, *ratios])
+                     + "|")
     return "\n".join(lines)
 
 
@@ -171,11 +90,10 @@ def _main(args) -> int:
     bad = [m for m in modes if m not in MODES]
     if bad:
         raise SystemExit(f"fuseflow bench: unknown mode(s) {', '.join(bad)}; use {MODES}")
-    tiny = bool(os.environ.get("FUSEFLOW_BENCH_TINY"))
-    results = run_bench(args.workloads, args.budget, modes, tiny)
+    results = run_bench(args.workloads, args.budget, modes)
     print(_machine_line())
     print(format_table(results, modes))
-    print("ratios: time / NumPy time (below 1 is faster); for GFLOP/s rows, rate / NumPy rate")
+    print("ratios: time / baseline time (below 1 is faster); for GFLOP/s rows, rate / NumPy rate")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": _machine_line(), "results": results}, f, indent=2)
