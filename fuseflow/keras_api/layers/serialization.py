@@ -66,6 +66,15 @@ def get_class(class_name: str, custom_objects: dict | None = None):
                      "the scope.")
 
 
+def json_default(value):
+    """JSON for the values configs hold besides plain data: arrays (lists) and dtypes (names)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "name"):
+        return value.name
+    raise TypeError(f"Cannot serialize {value!r} to JSON")
+
+
 def serialize(layer) -> dict:
     """`{"class_name": ..., "config": ...}` for a layer or model."""
     return {"class_name": type(layer).__name__, "config": layer.get_config()}

@@ -220,9 +220,9 @@ class Model(Trainer, Layer):
         """The model's architecture as JSON text (`models.model_from_json` reads it back)."""
         import json
 
-        from fuseflow.keras_api.layers.serialization import serialize
+        from fuseflow.keras_api.layers.serialization import json_default, serialize
 
-        return json.dumps(serialize(self), default=_json_default, **kwargs)
+        return json.dumps(serialize(self), default=json_default, **kwargs)
 
     def get_build_config(self) -> dict | None:
         """The input specs that recreate the variables (`build_from_config` replays them)."""
@@ -282,11 +282,3 @@ def _call_args(cls: type) -> frozenset[str]:
     from fuseflow.keras_api.layers.call_context import call_signature
 
     return call_signature(cls)[0]
-
-
-def _json_default(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "name"):
-        return value.name
-    raise TypeError(f"Cannot serialize {value!r} to JSON")

@@ -13,7 +13,7 @@ import json
 import os
 import zipfile
 
-from fuseflow.keras_api.layers.serialization import deserialize, serialize
+from fuseflow.keras_api.layers.serialization import deserialize, json_default, serialize
 from fuseflow.keras_api.saving import array_files, compile_state, model_config, structure
 from fuseflow.keras_api.saving.files import atomic_write, reading, require
 
@@ -49,7 +49,7 @@ def save_keras(model, path, include_optimizer: bool = True) -> None:
     optimizer = compile_state.optimizer_arrays(model) if include_optimizer else {}
     with atomic_write(path) as handle, zipfile.ZipFile(handle, "w") as archive:
         archive.writestr("metadata.json", json.dumps(_metadata()))
-        archive.writestr("config.json", json.dumps(document, default=_json_default))
+        archive.writestr("config.json", json.dumps(document, default=json_default))
         archive.writestr("model.weights.npz", array_files.npz_bytes(weights))
         archive.writestr("optimizer.weights.npz", array_files.npz_bytes(optimizer))
 
@@ -76,7 +76,7 @@ def save_h5(model, path, include_optimizer: bool = True) -> None:
     if include_optimizer:
         arrays.update({f"optimizer_weights/{k}": v for k, v in
                        compile_state.optimizer_arrays(model).items()})
-    attrs = {"fuseflow_format": FORMAT, "model_config": json.dumps(document, default=_json_default)}
+    attrs = {"fuseflow_format": FORMAT, "model_config": json.dumps(document, default=json_default)}
     array_files.write_h5(path, arrays, attrs)
 
 
@@ -111,11 +111,3 @@ def revive(document: dict, weights: dict, optimizer: dict, path, custom_objects,
         compile_state.restore_optimizer(model.optimizer, optimizer, model.trainable_variables,
                                         path)
     return model
-
-
-def _json_default(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "name"):
-        return value.name
-    raise TypeError(f"Cannot serialize {value!r} to JSON")
