@@ -75,6 +75,23 @@ def json_default(value):
     raise TypeError(f"Cannot serialize {value!r} to JSON")
 
 
+def lookup(identifier, kind: str, functions: dict, classes: dict, deserialize):
+    """A loss or metric from a function name, a class name, a config dict or a callable."""
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        if identifier in functions:
+            return functions[identifier]
+        if identifier in classes:
+            return classes[identifier]()
+        plural = kind + ("es" if kind.endswith("s") else "s")
+        raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. Known "
+                         f"{plural}: {sorted(set(functions) | set(classes))}")
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
+
+
 def serialize(layer) -> dict:
     """`{"class_name": ..., "config": ...}` for a layer or model."""
     return {"class_name": type(layer).__name__, "config": layer.get_config()}

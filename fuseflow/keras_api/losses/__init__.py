@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fuseflow.keras_api.layers.serialization import lookup
 from fuseflow.keras_api.losses.classes import (
     LOSS_CLASSES,
     BinaryCrossentropy,
@@ -89,15 +90,4 @@ def get(identifier):
     a callable or None."""
     if identifier is None or isinstance(identifier, Loss):
         return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        if identifier in _FUNCTIONS:
-            return _FUNCTIONS[identifier]
-        if identifier in _CLASSES:
-            return _CLASSES[identifier]()
-        raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Known losses: "
-                         f"{sorted(set(_FUNCTIONS) | set(_CLASSES))}")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+    return lookup(identifier, "loss", _FUNCTIONS, _CLASSES, deserialize)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fuseflow.keras_api.layers.serialization import lookup
 from fuseflow.keras_api.losses import functions as _loss_fns
 from fuseflow.keras_api.losses.functions import (
     binary_crossentropy,
@@ -85,15 +86,4 @@ def get(identifier):
     or a callable."""
     if isinstance(identifier, Metric):
         return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        if identifier in _FUNCTIONS:
-            return _FUNCTIONS[identifier]
-        if identifier in _CLASSES:
-            return _CLASSES[identifier]()
-        raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Known "
-                         f"metrics: {sorted(set(_FUNCTIONS) | set(_CLASSES))}")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    return lookup(identifier, "metric", _FUNCTIONS, _CLASSES, deserialize)
