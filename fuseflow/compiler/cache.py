@@ -24,6 +24,7 @@ from collections.abc import Callable
 import llvmlite
 
 from fuseflow.compiler.codegen import Codegen, JitModule
+from fuseflow.core.registry import REGISTRY
 
 MAGIC = b"FFOBJ1\n"
 _memory: dict[str, JitModule] = {}
@@ -160,17 +161,92 @@ def code_digest() -> str:
     return _code_digest[0]
 
 
+_fingerprints: dict[object, str] = {}
+
+
+def _code_text(code) -> str:
+    """A code object as stable text (nested code objects recursed, never their addresses)."""
+    consts = [_code_text(c) if hasattr(c, "co_code") else repr(c) for c in code.co_consts]
+    return f"{code.co_filename}:{code.co_firstlineno}|{code.co_code.hex()}|{code.co_names}|" \
+           f"{consts}"
+
+
+def _cell_text(cell) -> str:
+    try:
+        value = cell.cell_contents
+    except ValueError:  # a cell not filled yet
+        return "<empty>"
+    return _function_fingerprint(value) if hasattr(value, "__code__") else repr(value)
+
+
+def _function_fingerprint(fn) -> str:
+    """What decides a lowering defined outside fuseflow: its code, closure, defaults and file."""
+    if fn in _fingerprints:
+        return _fingerprints[fn]
+    code = fn.__code__
+    cells = [_cell_text(c) for c in fn.__closure__ or ()]
+    try:  # helpers it calls live in the same file, usually: its size and mtime cover them
+        stat = os.stat(code.co_filename)
+        where = f"{stat.st_size}|{stat.st_mtime_ns}"
+    except OSError:
+        where = "no-file"
+    text = f"{_code_text(code)}|{cells}|{fn.__defaults__!r}|{where}"
+    _fingerprints[fn] = hashlib.sha256(text.encode()).hexdigest()
+    return _fingerprints[fn]
+
+
+def _lowering_functions(value, found: list) -> None:
+    """Collect the functions a kernel's fields name: callables and the ops' `lower` rules."""
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _lowering_functions(item, found)
+    elif hasattr(value, "__code__"):
+        found.append(value)
+    elif hasattr(value, "__dataclass_fields__"):
+        op = getattr(value, "op", None)
+        lower = getattr(REGISTRY.get(op), "lower", None) if isinstance(op, str) else None
+        if hasattr(lower, "__code__"):
+            found.append(lower)
+        for name in value.__dataclass_fields__:
+            _lowering_functions(getattr(value, name), found)
+
+
+def lowering_digest(steps: list) -> str:
+    """A digest of the lowering functions `steps` use that are defined outside fuseflow.
+
+    fuseflow's own sources are covered by `code_digest`; a user's op (define_op with `lower`)
+    or reduction epilogue is not, and editing it must change the plan's keys.
+    """
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    found: list = []
+    _lowering_functions(steps, found)
+    outside = sorted({_function_fingerprint(fn) for fn in found
+                      if not fn.__code__.co_filename.startswith(root)})
+    return hashlib.sha256("|".join(outside).encode()).hexdigest() if outside else "builtin"
+
+
+# A plan module's ID (its symbol prefix, named by the plan's digest) -> the module linked under
+# its plan key: an inspection compiling the same plan's IR reuses it instead of linking the
+# same symbols twice.
+_plan_modules: dict[str, JitModule] = {}
+
+
 def load_or_compile_lazy(codegen: Codegen, key_text: str, make_ir: Callable[[], str],
-                         use_disk: bool = True, name: str | None = None) -> JitModule:
+                         use_disk: bool = True, name: str | None = None,
+                         module_id: str | None = None) -> JitModule:
     """Like `load_or_compile`, keyed by `key_text` (say, a plan's full digest) instead of IR.
 
     A hit (memory or disk) never calls `make_ir`, which is most of a warm start's time. The
     key adds the sources' digest to the target and versions, since the IR is not hashed.
+    `module_id`: the IR's module name, when the key decides it (see `load_or_compile`).
     """
     version = getattr(sys.modules.get("fuseflow"), "__version__", "unknown")
     text = f"{codegen.cache_key()}|fuseflow-{version}|code-{code_digest()}|lazy\n{key_text}"
     key = hashlib.sha256(text.encode()).hexdigest()
-    return _load_or_compile_key(codegen, key, make_ir, use_disk, name)
+    module = _load_or_compile_key(codegen, key, make_ir, use_disk, name)
+    if module_id is not None:
+        _plan_modules[module_id] = module
+    return module
 
 
 def load_or_compile(codegen: Codegen, ir_text: str, use_disk: bool = True,
@@ -178,9 +254,16 @@ def load_or_compile(codegen: Codegen, ir_text: str, use_disk: bool = True,
     """The JIT module for `ir_text`: from memory, from disk, or compiled (and stored).
 
     `name` (e.g. the graph's name) goes into the disk entry's sidecar; default: the module's.
+    IR of a plan module already linked by `load_or_compile_lazy` (same module ID) reuses it.
     """
-    return _load_or_compile_key(codegen, cache_key(codegen, ir_text), lambda: ir_text, use_disk,
-                                name)
+    key = cache_key(codegen, ir_text)
+    linked = _plan_modules.get(module_name(ir_text))
+    if linked is not None and key not in _memory:
+        with _lock:
+            stats["memory_hits"] += 1
+            _memory[key] = linked
+        return linked
+    return _load_or_compile_key(codegen, key, lambda: ir_text, use_disk, name)
 
 
 def _load_or_compile_key(codegen: Codegen, key: str, make_ir: Callable[[], str], use_disk: bool,

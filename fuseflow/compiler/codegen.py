@@ -143,8 +143,16 @@ class Codegen:
             self.engine.finalize_object()
         return JitModule(self.engine, object_code)
 
-    def compile(self, ir_text: str) -> JitModule:
-        """Verify, optimize, compile and load IR text."""
+    def compile(self, ir_text: str, use_cache: bool = True) -> JitModule:
+        """Verify, optimize, compile and load IR text (through the kernel cache by default).
+
+        The thread pool's module is compiled this way in every process: from disk it loads in
+        a millisecond instead of a compile's ~20 ms.
+        """
+        if use_cache:
+            from fuseflow.compiler import cache  # cache builds on this module
+
+            return cache.load_or_compile(self, ir_text)
         return self.load(self.emit_object(ir_text))
 
 

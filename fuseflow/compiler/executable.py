@@ -10,6 +10,7 @@ in Python, raises InvalidArgumentError for real mismatches, and retries.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import threading
 from sys import getrefcount
 
@@ -21,6 +22,7 @@ from fuseflow.compiler.lowering.module import (
     TIMES_SUFFIX,
     build_module,
     dtype_table,
+    entry_names,
     native_steps,
     segments,
 )
@@ -43,10 +45,17 @@ class Runner:
         self.plan = plan
         codegen = get_codegen()
         get_pool(codegen)  # the kernels link against the pool's entry
+        self.timed = timed
+        key_text = plan.key_text()
         # the timed build is a second module in the same JIT: its symbols need their own names
-        self.prefix = f"ff_{plan.digest()}" + ("_timed" if timed else "")
-        self.ir_text, names = build_module(codegen, plan, self.prefix, timed)
-        self.jit = cache.load_or_compile(codegen, self.ir_text, use_disk_cache and not timed)
+        digest = hashlib.sha256(key_text.encode()).hexdigest()[:20]
+        self.prefix = f"ff_{digest}" + ("_timed" if timed else "")
+        self._ir_text: str | None = None
+        # keyed by the plan, not the IR: a cache hit never builds the IR (most of a warm start)
+        self.jit = cache.load_or_compile_lazy(
+            codegen, f"{self.prefix}\n{key_text}", lambda: self.ir_text,
+            use_disk_cache and not timed, name=graph.name, module_id=self.prefix)
+        names = entry_names(plan, self.prefix)
         self._fill_type_table(codegen, plan)
         self._times = None
         if timed:
@@ -56,6 +65,13 @@ class Runner:
         self.entries = [_ENTRY(self.jit.address(name)) for name in names]
         self.variables = {key: graph.captures[key] for key in plan.var_slots}
         self.run = self._generate(graph)
+
+    @property
+    def ir_text(self) -> str:
+        """The module's IR text before optimization (built on first use: a cache hit skips it)."""
+        if self._ir_text is None:
+            self._ir_text, _ = build_module(get_codegen(), self.plan, self.prefix, self.timed)
+        return self._ir_text
 
     def kernel_nanoseconds(self, reset: bool = False) -> list[int]:
         """A timed build's nanoseconds per native kernel (plan order) summed over its calls."""

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fuseflow.compiler.cache import lowering_digest
 from fuseflow.compiler.lowering.check import lowers, native_dtype
 from fuseflow.compiler.lowering.conv import plan_conv
 from fuseflow.compiler.lowering.elementwise import ElementwiseKernel, Entry, Operand
+from fuseflow.compiler.lowering.gather import plan_one_hot
+from fuseflow.compiler.lowering.movement import MOVEMENT_LOWERINGS
 from fuseflow.compiler.lowering.pool import plan_max_pool
 from fuseflow.compiler.lowering.reduction import COMBINERS, ReductionKernel, plan_arg, split_axes
-from fuseflow.compiler.lowering.softmax import BACKWARD, FORWARD, plan_softmax_xent
+from fuseflow.compiler.lowering.softmax import BACKWARD, FORWARD, plan_softmax, plan_softmax_xent
 from fuseflow.compiler.matmul import Epilogue, MatmulKernel
 from fuseflow.compiler.plan_rules import FOLD_MAX_ELEMENTS, epilogue_consumer, fold_at_plan_time
 from fuseflow.core.registry import REGISTRY, OpKind, Reduction
@@ -76,8 +79,13 @@ class Plan:
         parts += [repr(step) for step in self.steps]
         return "\n".join(parts)
 
+    def key_text(self) -> str:
+        """The signature plus a digest of the lowerings it names that live outside fuseflow."""
+        return self.signature() + "\n" + lowering_digest(self.steps)
+
     def digest(self) -> str:
-        return hashlib.sha256(self.signature().encode()).hexdigest()[:20]
+        """20 hex digits naming the plan's generated code (its module and symbol prefix)."""
+        return hashlib.sha256(self.key_text().encode()).hexdigest()[:20]
 
     @property
     def fallbacks(self) -> list[PyCall]:
@@ -383,7 +391,9 @@ _LOWERINGS = {OpKind.ELEMENTWISE: _lower_elementwise, OpKind.MATMUL: _lower_matm
 _OP_LOWERINGS = {FORWARD: plan_softmax_xent, BACKWARD: plan_softmax_xent, "conv2d": plan_conv,
                  "conv2d_backprop_filter": plan_conv, "conv2d_backprop_input": plan_conv,
                  "max_pool2d": plan_max_pool, "max_pool2d_grad": plan_max_pool,
-                 "argmax": plan_arg, "argmin": plan_arg}
+                 "argmax": plan_arg, "argmin": plan_arg, **MOVEMENT_LOWERINGS,
+                 "softmax": plan_softmax, "log_softmax": plan_softmax,
+                 "one_hot": plan_one_hot}
 
 
 def register_lowering(kind: OpKind | str, lower) -> None:

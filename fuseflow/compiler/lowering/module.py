@@ -18,7 +18,9 @@ from llvmlite import ir
 from fuseflow.compiler.irtypes import I8, I32, I64, PTR
 from fuseflow.compiler.lowering.conv import Im2colKernel, emit_im2col
 from fuseflow.compiler.lowering.elementwise import ElementwiseKernel, emit_elementwise
+from fuseflow.compiler.lowering.gather import OneHotKernel, emit_one_hot
 from fuseflow.compiler.lowering.loops import i64
+from fuseflow.compiler.lowering.movement import CopyKernel, emit_copy
 from fuseflow.compiler.lowering.pool import MaxPoolKernel, emit_max_pool
 from fuseflow.compiler.lowering.reduction import (
     ArgKernel,
@@ -26,7 +28,13 @@ from fuseflow.compiler.lowering.reduction import (
     emit_arg,
     emit_reduction,
 )
-from fuseflow.compiler.lowering.softmax import SoftmaxXentKernel, emit_softmax_xent, error_word
+from fuseflow.compiler.lowering.softmax import (
+    SoftmaxKernel,
+    SoftmaxXentKernel,
+    emit_softmax,
+    emit_softmax_xent,
+    error_word,
+)
 from fuseflow.compiler.matmul import MatmulKernel, emit_matmul
 from fuseflow.compiler.plan import ARG, VAR, Plan, PyCall
 from fuseflow.compiler.threadpool import PARALLEL_NAME, TASK_TYPE
@@ -39,7 +47,9 @@ REQUIRED_FLAGS = 0x1 | 0x100  # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
 
 EMITTERS = {ElementwiseKernel: emit_elementwise, MatmulKernel: emit_matmul,
             ReductionKernel: emit_reduction, SoftmaxXentKernel: emit_softmax_xent,
-            Im2colKernel: emit_im2col, MaxPoolKernel: emit_max_pool, ArgKernel: emit_arg}
+            Im2colKernel: emit_im2col, MaxPoolKernel: emit_max_pool, ArgKernel: emit_arg,
+            CopyKernel: emit_copy, SoftmaxKernel: emit_softmax,
+            OneHotKernel: emit_one_hot}
 
 
 def register_emitter(kernel_type: type, emit) -> None:
@@ -66,6 +76,12 @@ def dtype_table(plan: Plan) -> list[np.dtype]:
         if slot.role in (ARG, VAR) and slot.dtype not in seen:
             seen.append(slot.dtype)
     return seen
+
+
+def entry_names(plan: Plan, prefix: str) -> list[str]:
+    """The exported symbol of each kernel segment, in order (known without building the IR)."""
+    return [f"{prefix}_seg{index}" for index, seg in enumerate(segments(plan))
+            if isinstance(seg, list)]
 
 
 def native_steps(plan: Plan) -> list:
@@ -97,12 +113,10 @@ class _ModuleBuilder:
             self.timespec = timespec
 
     def build(self) -> list[str]:
-        names = []
-        for index, seg in enumerate(segments(self.plan)):
-            if isinstance(seg, list):
-                name = f"{self.prefix}_seg{index}"
-                self._segment(name, seg, check=index == 0)
-                names.append(name)
+        kernel_lists = [seg for seg in segments(self.plan) if isinstance(seg, list)]
+        names = entry_names(self.plan, self.prefix)
+        for index, (name, seg) in enumerate(zip(names, kernel_lists)):
+            self._segment(name, seg, check=index == 0)
         return names
 
     def _segment(self, name: str, kernels: list, check: bool) -> None:
@@ -215,4 +229,5 @@ def build_module(codegen, plan: Plan, prefix: str, timed: bool = False) -> tuple
     return str(builder.module), names
 
 
-__all__ = ["build_module", "dtype_table", "native_steps", "segments", "register_emitter", "I8"]
+__all__ = ["build_module", "dtype_table", "entry_names", "native_steps", "segments",
+           "register_emitter", "I8"]

@@ -160,3 +160,102 @@ def plan_softmax_xent(builder, node: int) -> bool:
     kernel = SoftmaxXentKernel(name, labels, logits, g, out, rows, classes, code, op)
     builder._add_kernel(kernel, [node])
     return True
+
+
+# -- softmax and log_softmax over the last axis ----------------------------------------------------
+
+@dataclass
+class SoftmaxKernel:
+    """Per row of x [rows, classes]: softmax, or log_softmax when `log`."""
+
+    name: str
+    x: Operand
+    out: Operand
+    rows: int
+    classes: int
+    log: bool
+
+    @property
+    def parallel(self) -> bool:
+        return self.rows > 1 and self.rows * self.classes >= PARALLEL_MIN_ELEMENTS
+
+    def read_slots(self) -> list[int]:
+        return [self.x.slot]
+
+    def written_slots(self) -> list[int]:
+        return [self.out.slot]
+
+
+def _softmax_row(b: ir.IRBuilder, k: SoftmaxKernel, x, out, r, best, total) -> None:
+    dtype = k.x.dtype
+    sb = IRScalarBuilder(b, dtype)
+    acc_dtype = _acc(dtype)
+    acc_ty = F64 if acc_dtype == np.float64 else storage_type(dtype)
+    base = b.mul(r, i64(k.classes))
+
+    def shifted(j, top):
+        return sb.wrap(b.load(b.gep(x, [b.add(base, j)])), dtype) - top
+
+    b.store(b.load(b.gep(x, [base])), best)
+    with for_range(b, 1, k.classes, "m") as j:
+        value = sb.wrap(b.load(b.gep(x, [b.add(base, j)])), dtype)
+        b.store(sb.max(sb.wrap(b.load(best), dtype), value).value, best)
+    top = sb.wrap(b.load(best), dtype)
+    b.store(ir.Constant(acc_ty, 0.0), total)
+    with for_range(b, 0, k.classes, "s") as j:
+        wide = sb.cast(sb.exp(shifted(j, top)), acc_dtype).value
+        b.store(b.fadd(b.load(total), wide, flags=("reassoc",)), total)
+    denom = sb.cast(sb.wrap(b.load(total), acc_dtype), dtype)
+    if k.log:
+        log_denom = sb.log(denom)
+        with for_range(b, 0, k.classes, "o") as j:
+            b.store((shifted(j, top) - log_denom).value, b.gep(out, [b.add(base, j)]))
+    else:
+        with for_range(b, 0, k.classes, "o") as j:
+            b.store((sb.exp(shifted(j, top)) / denom).value, b.gep(out, [b.add(base, j)]))
+
+
+def emit_softmax(kernel: SoftmaxKernel, module: ir.Module) -> ir.Function:
+    """The kernel as a pool task: tasks split the rows."""
+    ptr = storage_type(kernel.x.dtype).as_pointer()
+    body = ir.Function(module, ir.FunctionType(ir.VoidType(), [ptr, ptr, I64, I64]),
+                       f"{kernel.name}.body")
+    body.linkage = "internal"
+    for arg in body.args[:2]:
+        arg.add_attribute("noalias")
+    b = ir.IRBuilder(body.append_basic_block("entry"))
+    x, out, lo, hi = body.args
+    dtype = kernel.x.dtype
+    best = b.alloca(storage_type(dtype))
+    total = b.alloca(F64 if _acc(dtype) == np.float64 else storage_type(dtype))
+    with for_range(b, lo, hi, "row") as r:
+        _softmax_row(b, kernel, x, out, r, best, total)
+    b.ret_void()
+    task = ir.Function(module, TASK_TYPE, kernel.name)
+    task.linkage = "internal"
+    b = ir.IRBuilder(task.append_basic_block("entry"))
+    items = b.bitcast(task.args[0], PTR.as_pointer())
+    xp = slot_pointer(b, items, kernel.x.slot, dtype)
+    outp = slot_pointer(b, items, kernel.out.slot, kernel.out.dtype)
+    lo, hi = task_range(b, kernel.rows, task.args[1], task.args[2])
+    b.call(body, [xp, outp, lo, hi])
+    b.ret_void()
+    return task
+
+
+def plan_softmax(builder, node: int) -> bool:
+    """Plan softmax / log_softmax natively over the last axis of float32/64 tensors."""
+    graph = builder.graph
+    op = graph.op(node)
+    x = builder._operand(*graph.input_edges(node)[0])
+    if x.dtype not in (np.float32, np.float64) or not x.shape or x.shape[-1] == 0:
+        return False  # empty rows: NumPy's op decides (it rejects them)
+    if graph.attrs(node)["axis"] != len(x.shape) - 1:
+        return False  # other axes: NumPy (a transpose would cost as much as the op)
+    classes = x.shape[-1]
+    rows = int(np.prod(x.shape[:-1], dtype=np.int64))
+    out = Operand(builder._result_slot(node), tuple(x.shape), x.dtype)
+    kernel = SoftmaxKernel(builder._kernel_name(op), x, out, rows, classes,
+                           op == "log_softmax")
+    builder._add_kernel(kernel, [node])
+    return True

@@ -1,0 +1,113 @@
+"""Warm starts: a plan's module is found by the plan's key, so a hit never builds IR."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+import fuseflow as ff
+from fuseflow.compiler import cache
+from fuseflow.compiler.plan import build_plan
+from fuseflow.core.shape import TensorSpec
+
+PROGRAM = """
+import json
+import numpy as np
+import fuseflow as ff
+from fuseflow.compiler import cache, executable
+
+built = []
+original = executable.build_module
+def counting(*args, **kwargs):
+    built.append(1)
+    return original(*args, **kwargs)
+executable.build_module = counting
+w = ff.Variable(np.ones((3, 2), np.float32))
+@ff.function
+def train_step(x):
+    y = ff.nn.relu(ff.matmul(x, w)) * 2.0
+    w.assign_sub(0.1 * ff.ones_like(w))
+    return ff.reduce_sum(y)
+out = [float(train_step(ff.constant(np.ones((4, 3), np.float32))).numpy()) for _ in range(2)]
+print(json.dumps({"built": len(built), "stats": cache.stats, "out": out}))
+"""
+
+
+def run_program(cache_dir) -> dict:
+    env = dict(os.environ, FUSEFLOW_CACHE_DIR=str(cache_dir))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-c", PROGRAM], env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_second_process_loads_without_building_ir(tmp_path):
+    first = run_program(tmp_path)
+    assert first["built"] == 1 and first["stats"]["compiled"] >= 1
+    second = run_program(tmp_path)
+    assert second["built"] == 0
+    assert second["stats"]["compiled"] == 0 and second["stats"]["disk_hits"] >= 2  # plan + pool
+    assert second["out"] == first["out"]
+    names = [cache.read_metadata(p)["name"] for p in glob.glob(str(tmp_path / "*" / "*.o"))]
+    assert "train_step" in names and "fuseflow_pool" in names
+
+
+def _runner(fn, *arrays):
+    compiled = ff.function(fn).get_concrete_function(*arrays).executable()
+    return compiled.runner_for([np.asarray(a) for a in arrays])
+
+
+def test_runner_builds_ir_only_when_inspected(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSEFLOW_CACHE_DIR", str(tmp_path))
+    runner = _runner(lambda x: ff.exp(x) - 7.25, np.ones(5, np.float32))
+    runner._ir_text = None  # as after a cache hit
+    assert runner.ir_text.startswith(f'; ModuleID = "{runner.prefix}"')
+    assert f"@{runner.prefix}_seg0" in runner.ir_text or f'@"{runner.prefix}_seg0"' in \
+        runner.ir_text
+
+
+def test_inspecting_a_linked_plan_reuses_its_module(tmp_path, monkeypatch):
+    from fuseflow.compiler.codegen import get_codegen
+
+    monkeypatch.setenv("FUSEFLOW_CACHE_DIR", str(tmp_path))
+    runner = _runner(lambda x: ff.tanh(x) * 5.5, np.ones(3, np.float64))
+    compiled = cache.stats["compiled"]
+    assert cache.load_or_compile(get_codegen(), runner.ir_text) is runner.jit
+    assert cache.stats["compiled"] == compiled
+
+
+def _plan(fn, x):
+    graph = ff.function(fn).get_concrete_function(x).graph
+    return build_plan(graph, [TensorSpec(x.shape, ff.float32)])
+
+
+def test_digest_follows_shapes_and_ops():
+    x = np.ones((2, 3), np.float32)
+    base = _plan(lambda v: ff.sigmoid(v) + 1.0, x).digest()
+    assert _plan(lambda v: ff.sigmoid(v) + 1.0, x).digest() == base
+    assert _plan(lambda v: ff.sigmoid(v) + 1.0, np.ones((3, 3), np.float32)).digest() != base
+    assert _plan(lambda v: ff.tanh(v) + 1.0, x).digest() != base
+
+
+def test_user_lowering_changes_the_digest():
+    # a lowering defined outside fuseflow: the source digest does not cover it, the plan must
+    scale = [2.0]
+
+    def lower(b, x):
+        return b.mul(x, b.const(scale[0]))
+
+    steps = [{"not": "a kernel"}, lower]
+    before = cache.lowering_digest(steps)
+    assert cache.lowering_digest(steps) == before
+
+    def other(b, x):
+        return b.add(x, b.const(scale[0]))
+
+    assert cache.lowering_digest([other]) != before
+    assert cache.lowering_digest([]) == "builtin"
