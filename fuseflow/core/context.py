@@ -8,6 +8,7 @@ Active gradient tapes see every op after it ran, in any context.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,23 @@ def updated_value(old: np.ndarray, value: np.ndarray, mode: str) -> np.ndarray:
     return value if type(value) is np.ndarray else np.asarray(value)  # 0-d math gives scalars
 
 
+def _update_in_place(variable, value: np.ndarray, mode: str) -> bool:
+    """`v.assign_add/assign_sub` without a new array, when nothing but the variable (and its
+    cached read tensor) holds the old one: no tensor, view or `.numpy()` result can see the
+    change. This is what lets an eager SGD step update weights as cheaply as NumPy's `w -= g`."""
+    old, cached = variable._value, variable._tensor
+    # References: variable._value, `old`, getrefcount's argument (+ the cached tensor's _value).
+    if sys.getrefcount(old) != 3 + (cached is not None):
+        return False
+    if cached is not None and sys.getrefcount(cached) != 3:  # variable._tensor, `cached`, arg
+        return False
+    if (old.base is not None or not old.flags.writeable or value.dtype != old.dtype
+            or np.broadcast_shapes(old.shape, value.shape) != old.shape):
+        return False
+    (np.add if mode == "assign_add" else np.subtract)(old, value, out=old)
+    return True
+
+
 class EagerContext(ExecutionContext):
     """Runs each op at once with its NumPy implementation."""
 
@@ -109,6 +127,8 @@ class EagerContext(ExecutionContext):
         return tensor
 
     def assign_variable(self, variable, value, mode):
+        if mode != "assign" and _update_in_place(variable, value._value, mode):
+            return
         variable._value = updated_value(variable._value, value._value, mode)
         variable._tensor = None
 
@@ -126,6 +146,7 @@ class ThreadState(threading.local):
     def __init__(self) -> None:
         self.stack: list[ExecutionContext] = [_EAGER]
         self.tapes: list = []  # recording GradientTapes, innermost last
+        self.needed: tuple[bool, ...] | None = None  # see `gradient_needed`
 
 
 state = ThreadState()
@@ -140,6 +161,16 @@ _busy_lock = threading.Lock()
 def _count(delta: int) -> None:
     with _busy_lock:
         busy[0] += delta
+
+
+def gradient_needed(index: int) -> bool:
+    """Inside an op's `grad`: whether the tape wants the gradient of input `index`.
+
+    A gradient may skip work nobody asked for (the input gradient of a network's first matmul
+    or conv is as costly as the weight gradient); False is only a hint, None is always allowed.
+    """
+    needed = state.needed
+    return needed is None or needed[index]
 
 
 def active_tapes() -> list:

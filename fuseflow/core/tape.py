@@ -131,7 +131,19 @@ class GradientTape:
                                None if output_gradients is None
                                else nest.flatten(output_gradients))
         grads = [self._finish(g, s, unconnected_gradients) for g, s in zip(grads, flat_sources)]
+        if not self._persistent:
+            self._release()
         return nest.pack_sequence_as(sources, grads)
+
+    def _release(self) -> None:
+        """A used non-persistent tape lets go of the tensors it recorded, so their arrays can be
+        freed (and a variable updated in place) while the tape object is still in scope."""
+        self._entries.clear()
+        self._tracked.clear()
+        for variable, reads in self._variables.values():
+            if reads:
+                self._watched_variables.setdefault(id(variable), variable)
+                reads.clear()
 
     def _finish(self, grad, source, unconnected):
         if grad is None and UnconnectedGradients(unconnected) is UnconnectedGradients.ZERO:
@@ -179,7 +191,12 @@ class GradientTape:
             g = grads.get(id(outputs))
             if g is None:
                 return
-        input_grads = entry.opdef.grad(g, outputs, *entry.inputs, **entry.attrs)
+        state = context.state
+        saved, state.needed = state.needed, tuple(id(t) in self._tracked for t in entry.inputs)
+        try:
+            input_grads = entry.opdef.grad(g, outputs, *entry.inputs, **entry.attrs)
+        finally:
+            state.needed = saved
         for tensor, ig in zip(entry.inputs, input_grads):
             if ig is not None and id(tensor) in self._tracked:
                 accumulate(tensor, ig)

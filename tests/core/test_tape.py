@@ -193,3 +193,19 @@ def test_gradient_after_assignment_sees_both_reads():
         b = v * 3.0
         y = a + b
     assert float(tape.gradient(y, v)) == pytest.approx(5.0)
+
+
+def test_only_the_gradients_asked_for_are_computed():
+    from tests.helpers import record_ops
+
+    x = ff.constant(np.ones((4, 3), np.float32))
+    w = ff.Variable(np.ones((3, 2), np.float32))
+
+    def step():
+        with ff.GradientTape() as tape:
+            y = ff.reduce_sum(ff.matmul(x, w))
+        return tape.gradient(y, w)
+
+    calls = record_ops(step)
+    assert sum(opdef.name == "matmul" for opdef, *_ in calls) == 2  # forward + d/dw, no d/dx
+    np.testing.assert_allclose(step().numpy(), np.full((3, 2), 4.0))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fuseflow.core.api import export
-from fuseflow.core.context import bind
+from fuseflow.core.context import bind, gradient_needed
 from fuseflow.core.errors import InvalidArgumentError
 from fuseflow.core.ops._helpers import binary_operands
 from fuseflow.core.ops._windows import (
@@ -77,8 +77,11 @@ def _conv2d_impl(x, w, *, strides, padding, dilations):
 
 
 def _conv2d_grad(g, y, x, w, **attrs):
-    return (conv2d_backprop_input_op(w, g, input_shape=tuple(x.shape[1:]), **attrs),
-            conv2d_backprop_filter_op(x, g, filter_shape=tuple(w.shape), **attrs))
+    gx = (conv2d_backprop_input_op(w, g, input_shape=tuple(x.shape[1:]), **attrs)
+          if gradient_needed(0) else None)
+    gw = (conv2d_backprop_filter_op(x, g, filter_shape=tuple(w.shape), **attrs)
+          if gradient_needed(1) else None)
+    return gx, gw
 
 
 define_op("conv2d", kind=OpKind.CONV, infer=_conv2d_infer, impl=_conv2d_impl, grad=_conv2d_grad)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fuseflow.core.api import export
-from fuseflow.core.context import bind
+from fuseflow.core.context import bind, gradient_needed
 from fuseflow.core.errors import InvalidArgumentError
 from fuseflow.core.ops._helpers import FLOATS, INTS, binary_operands, broadcast_shapes, check_dtype
 from fuseflow.core.registry import OpKind, define_op
@@ -42,19 +42,20 @@ def _matmul_impl(a, b, *, transpose_a, transpose_b):
 def _matmul_grad(g, y, a, b, *, transpose_a, transpose_b):
     from fuseflow.core.ops._helpers import unbroadcast
 
-    if not transpose_a and not transpose_b:
-        ga = matmul(g, b, transpose_b=True)
-        gb = matmul(a, g, transpose_a=True)
-    elif not transpose_a and transpose_b:
-        ga = matmul(g, b)
-        gb = matmul(g, a, transpose_a=True)
-    elif transpose_a and not transpose_b:
-        ga = matmul(b, g, transpose_b=True)
-        gb = matmul(a, g)
-    else:
-        ga = matmul(b, g, transpose_a=True, transpose_b=True)
-        gb = matmul(g, a, transpose_a=True, transpose_b=True)
-    return unbroadcast(ga, a), unbroadcast(gb, b)
+    ga = gb = None
+    if gradient_needed(0):
+        if transpose_a:
+            ga = matmul(b, g, transpose_a=transpose_b, transpose_b=True)
+        else:
+            ga = matmul(g, b, transpose_b=not transpose_b)
+        ga = unbroadcast(ga, a)
+    if gradient_needed(1):
+        if transpose_b:
+            gb = matmul(g, a, transpose_a=True, transpose_b=transpose_a)
+        else:
+            gb = matmul(a, g, transpose_a=not transpose_a)
+        gb = unbroadcast(gb, b)
+    return ga, gb
 
 
 define_op("matmul", kind=OpKind.MATMUL, infer=_matmul_infer, impl=_matmul_impl,
