@@ -29,6 +29,27 @@ def fusible(graph: Graph, node: int) -> bool:
     return lowers(op, attrs, in_dtypes, spec.dtype.np_dtype)
 
 
+def _same_runtime_shape(graph: Graph, producer: int, node: int) -> bool:
+    """Whether `producer`'s value has `node`'s shape on every call, unknown dims included.
+
+    An unknown dim (None, e.g. the batch) of the output is the producer's own when no other
+    input of `node` has that axis or has it as a known 1; otherwise broadcasting could
+    stretch the producer at run time, and the kernel would index it wrongly.
+    """
+    shape = graph.spec(node).shape
+    if graph.spec(producer).shape != shape:
+        return False
+    unknown = [axis for axis, dim in enumerate(shape) if dim is None]
+    for other, index in graph.input_edges(node):
+        if other == producer or not unknown:
+            continue
+        dims = graph.output_spec(other, index).shape
+        offset = len(shape) - len(dims)
+        if any(axis >= offset and dims[axis - offset] != 1 for axis in unknown):
+            return False
+    return True
+
+
 def find_groups(graph: Graph) -> list[list[int]]:
     """Groups of two or more nodes, each in topological order, root last."""
     group_of: dict[int, int] = {}
@@ -45,7 +66,7 @@ def find_groups(graph: Graph) -> list[list[int]]:
         for producer in graph.inputs(node):
             if producer in group_of or producer in outputs or not fusible(graph, producer):
                 continue
-            if graph.spec(producer).shape != shape or None in shape:
+            if not _same_runtime_shape(graph, producer, node):
                 continue
             if all(user in group for user in graph.users(producer)):
                 group_of[producer] = group_of[node]

@@ -45,3 +45,22 @@ def test_shape_change_stops_fusion():
     assert count_ops(fused)["fused"] == 1
     assert count_ops(fused)["add"] == 1  # the add stays outside: its producer is smaller
     np.testing.assert_allclose(interpret(fused, [x, b])[0], interpret(graph, [x, b])[0])
+
+
+def _trace_specs(fn, *specs):
+    return ff.function(fn, jit_compile=False).get_concrete_function(*specs).graph
+
+
+def test_unknown_batch_fuses_when_only_one_input_carries_it():
+    graph = _trace_specs(lambda x, b: ff.nn.relu(ff.nn.bias_add(x, b)),
+                         ff.TensorSpec([None, 4], ff.float32), ff.TensorSpec([4], ff.float32))
+    assert count_ops(fuse(graph))["fused"] == 1
+
+
+def test_unknown_batch_on_both_inputs_may_broadcast_so_it_stops_fusion():
+    graph = _trace_specs(lambda x, y: ff.exp(x) * y, ff.TensorSpec([None, 4], ff.float32),
+                         ff.TensorSpec([None, 4], ff.float32))
+    fused = fuse(graph)
+    assert count_ops(fused)["exp"] == 1  # x may have 1 row while y has n: exp stays apart
+    x, y = np.ones((1, 4), np.float32), np.full((3, 4), 2.0, np.float32)
+    np.testing.assert_allclose(interpret(fused, [x, y])[0], np.exp(x) * y, rtol=1e-6)
