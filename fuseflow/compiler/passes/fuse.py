@@ -62,7 +62,6 @@ def find_groups(graph: Graph) -> list[list[int]]:
             group_of[node] = len(groups)
             groups.append({node})
         group = groups[group_of[node]]
-        shape = graph.spec(node).shape
         for producer in graph.inputs(node):
             if producer in group_of or producer in outputs or not fusible(graph, producer):
                 continue
