@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from llvmlite import ir
 
-from fuseflow.compiler.irtypes import I64, PTR, storage_type
+from fuseflow.compiler.irtypes import storage_type
 from fuseflow.compiler.lowering.elementwise import Operand
-from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer, task_range
+from fuseflow.compiler.lowering.loops import emit_split_task, for_range, i64
 from fuseflow.compiler.matmul import MatmulKernel
-from fuseflow.compiler.threadpool import TASK_TYPE
 from fuseflow.core.ops._windows import window
 from fuseflow.core.shape import TensorSpec
 
@@ -98,25 +97,9 @@ def _tap(b, k, image, cols, inside, pixel, col, c, zero) -> None:
 
 def emit_im2col(kernel: Im2colKernel, module: ir.Module) -> ir.Function:
     """The kernel as a pool task: tasks split the images."""
-    ptr = storage_type(kernel.image.dtype).as_pointer()
-    body = ir.Function(module, ir.FunctionType(ir.VoidType(), [ptr, ptr, I64, I64]),
-                       f"{kernel.name}.body")
-    body.linkage = "internal"
-    for arg in body.args[:2]:
-        arg.add_attribute("noalias")
-    b = ir.IRBuilder(body.append_basic_block("entry"))
-    _emit_body(b, kernel, *body.args)
-    b.ret_void()
-    task = ir.Function(module, TASK_TYPE, kernel.name)
-    task.linkage = "internal"
-    b = ir.IRBuilder(task.append_basic_block("entry"))
-    items = b.bitcast(task.args[0], PTR.as_pointer())
-    image = slot_pointer(b, items, kernel.image.slot, kernel.image.dtype)
-    cols = slot_pointer(b, items, kernel.cols.slot, kernel.cols.dtype)
-    lo, hi = task_range(b, kernel.image.shape[0], task.args[1], task.args[2])
-    b.call(body, [image, cols, lo, hi])
-    b.ret_void()
-    return task
+    return emit_split_task(
+        module, kernel.name, [kernel.image, kernel.cols], kernel.image.shape[0],
+        lambda b, buffers, lo, hi: _emit_body(b, kernel, *buffers, lo, hi))
 
 
 def plan_conv(builder, node: int) -> bool:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import numpy as np
 from llvmlite import ir
 
 from fuseflow.compiler.irtypes import I64, PTR, storage_type
+from fuseflow.compiler.threadpool import TASK_TYPE
 
 ARRAY_DATA_OFFSET = 16  # PyArrayObject.data: after ob_refcnt and ob_type (checked at import)
 
@@ -52,3 +54,35 @@ def task_range(b: ir.IRBuilder, total: int, task, ntasks, align: int = 1):
     hi = b.select(b.icmp_signed(">", hi, i64(total)), i64(total), hi)
     lo = b.select(b.icmp_signed(">", lo, i64(total)), i64(total), lo)
     return lo, hi
+
+
+def emit_split_task(module: ir.Module, name: str, operands: list, total: int,
+                    emit_body: Callable, noalias: bool = True) -> ir.Function:
+    """A pool task that splits `total` outer iterations (rows, images) across the tasks.
+
+    The work lives in an internal function `<name>.body(buffers..., lo, hi)`, emitted by
+    `emit_body(b, buffers, lo, hi)` with `b` in its entry block (so allocas become registers)
+    and `buffers` the operands' typed data pointers (None for a None operand). The task loads
+    the buffers from the plan's slots, takes its share [lo, hi) and calls the body.
+    """
+    present = [op for op in operands if op is not None]
+    types = [storage_type(op.dtype).as_pointer() for op in present]
+    body = ir.Function(module, ir.FunctionType(ir.VoidType(), [*types, I64, I64]),
+                       f"{name}.body")
+    body.linkage = "internal"
+    if noalias:
+        for arg in body.args[:len(present)]:
+            arg.add_attribute("noalias")
+    b = ir.IRBuilder(body.append_basic_block("entry"))
+    args = iter(body.args[:len(present)])
+    emit_body(b, [None if op is None else next(args) for op in operands], *body.args[-2:])
+    b.ret_void()
+    task = ir.Function(module, TASK_TYPE, name)
+    task.linkage = "internal"
+    b = ir.IRBuilder(task.append_basic_block("entry"))
+    items = b.bitcast(task.args[0], PTR.as_pointer())
+    buffers = [slot_pointer(b, items, op.slot, op.dtype) for op in present]
+    lo, hi = task_range(b, total, task.args[1], task.args[2])
+    b.call(body, [*buffers, lo, hi])
+    b.ret_void()
+    return task

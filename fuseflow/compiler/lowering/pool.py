@@ -12,11 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from llvmlite import ir
 
-from fuseflow.compiler.irtypes import I64, PTR, storage_type
 from fuseflow.compiler.lowering.elementwise import Operand
-from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer, task_range
+from fuseflow.compiler.lowering.loops import emit_split_task, for_range, i64
 from fuseflow.compiler.scalar_ir import IRScalarBuilder
-from fuseflow.compiler.threadpool import TASK_TYPE
 from fuseflow.core.ops._windows import window
 
 PARALLEL_MIN_ELEMENTS = 1 << 15
@@ -100,28 +98,9 @@ def _scatter(b, sb, taps, values, best, grad, out, ch) -> None:
 
 def emit_max_pool(kernel: MaxPoolKernel, module: ir.Module) -> ir.Function:
     """The kernel as a pool task: tasks split the images."""
-    ptr = storage_type(kernel.x.dtype).as_pointer()
-    body = ir.Function(module, ir.FunctionType(ir.VoidType(), [ptr, ptr, ptr, I64, I64]),
-                       f"{kernel.name}.body")
-    body.linkage = "internal"
-    for arg in body.args[:3]:
-        arg.add_attribute("noalias")
-    b = ir.IRBuilder(body.append_basic_block("entry"))
-    x, dy, out, lo, hi = body.args
-    _emit_body(b, kernel, x, dy, out, lo, hi)
-    b.ret_void()
-    task = ir.Function(module, TASK_TYPE, kernel.name)
-    task.linkage = "internal"
-    b = ir.IRBuilder(task.append_basic_block("entry"))
-    items = b.bitcast(task.args[0], PTR.as_pointer())
-    xp = slot_pointer(b, items, kernel.x.slot, kernel.x.dtype)
-    dyp = slot_pointer(b, items, kernel.dy.slot, kernel.dy.dtype) if kernel.dy else \
-        ir.Constant(ptr, None)
-    outp = slot_pointer(b, items, kernel.out.slot, kernel.out.dtype)
-    lo, hi = task_range(b, kernel.x.shape[0], task.args[1], task.args[2])
-    b.call(body, [xp, dyp, outp, lo, hi])
-    b.ret_void()
-    return task
+    return emit_split_task(
+        module, kernel.name, [kernel.x, kernel.dy, kernel.out], kernel.x.shape[0],
+        lambda b, buffers, lo, hi: _emit_body(b, kernel, *buffers, lo, hi))
 
 
 def plan_max_pool(builder, node: int) -> bool:

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from llvmlite import ir
 
-from fuseflow.compiler.irtypes import F64, I32, I64, PTR, storage_type
+from fuseflow.compiler.irtypes import F64, I32, I64, storage_type
 from fuseflow.compiler.lowering.elementwise import Operand
-from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer, task_range
+from fuseflow.compiler.lowering.loops import emit_split_task, for_range, i64
 from fuseflow.compiler.scalar_ir import IRScalarBuilder
-from fuseflow.compiler.threadpool import TASK_TYPE
 
 PARALLEL_MIN_ELEMENTS = 1 << 15
 ERROR_WORD = "ff_kernel_error"
@@ -108,31 +107,15 @@ def _row(b: ir.IRBuilder, k: SoftmaxXentKernel, ptrs, r, word, best, total) -> N
 def emit_softmax_xent(kernel: SoftmaxXentKernel, module: ir.Module) -> ir.Function:
     """The kernel as a pool task: tasks split the rows."""
     word = error_word(module)
-    operands = [kernel.labels, kernel.logits, kernel.g, kernel.out]
-    types = [storage_type(op.dtype).as_pointer() for op in operands if op is not None]
-    body = ir.Function(module, ir.FunctionType(ir.VoidType(), types + [I64, I64]),
-                       f"{kernel.name}.body")
-    body.linkage = "internal"
-    b = ir.IRBuilder(body.append_basic_block("entry"))
-    args = list(body.args)
-    lo, hi = args[-2:]
-    ptrs = args[:2] + ([args[2]] if kernel.g is not None else [None]) + [args[-3]]
-    # Accumulators live in the entry block so they become registers.
-    dtype = kernel.logits.dtype
-    best = b.alloca(storage_type(dtype))
-    total = b.alloca(F64 if _acc(dtype) == np.float64 else storage_type(dtype))
-    with for_range(b, lo, hi, "row") as r:
-        _row(b, kernel, ptrs, r, word, best, total)
-    b.ret_void()
-    task = ir.Function(module, TASK_TYPE, kernel.name)
-    task.linkage = "internal"
-    b = ir.IRBuilder(task.append_basic_block("entry"))
-    items = b.bitcast(task.args[0], PTR.as_pointer())
-    pointers = [slot_pointer(b, items, op.slot, op.dtype) for op in operands if op is not None]
-    lo, hi = task_range(b, kernel.rows, task.args[1], task.args[2])
-    b.call(body, pointers + [lo, hi])
-    b.ret_void()
-    return task
+
+    def rows(b, buffers, lo, hi):
+        best, total = _accumulators(b, kernel.logits.dtype)
+        with for_range(b, lo, hi, "row") as r:
+            _row(b, kernel, buffers, r, word, best, total)
+
+    return emit_split_task(module, kernel.name,
+                           [kernel.labels, kernel.logits, kernel.g, kernel.out], kernel.rows,
+                           rows, noalias=False)
 
 
 def plan_softmax_xent(builder, node: int) -> bool:
@@ -217,30 +200,21 @@ def _softmax_row(b: ir.IRBuilder, k: SoftmaxKernel, x, out, r, best, total) -> N
 
 def emit_softmax(kernel: SoftmaxKernel, module: ir.Module) -> ir.Function:
     """The kernel as a pool task: tasks split the rows."""
-    ptr = storage_type(kernel.x.dtype).as_pointer()
-    body = ir.Function(module, ir.FunctionType(ir.VoidType(), [ptr, ptr, I64, I64]),
-                       f"{kernel.name}.body")
-    body.linkage = "internal"
-    for arg in body.args[:2]:
-        arg.add_attribute("noalias")
-    b = ir.IRBuilder(body.append_basic_block("entry"))
-    x, out, lo, hi = body.args
-    dtype = kernel.x.dtype
+
+    def rows(b, buffers, lo, hi):
+        best, total = _accumulators(b, kernel.x.dtype)
+        with for_range(b, lo, hi, "row") as r:
+            _softmax_row(b, kernel, *buffers, r, best, total)
+
+    return emit_split_task(module, kernel.name, [kernel.x, kernel.out], kernel.rows, rows)
+
+
+def _accumulators(b: ir.IRBuilder, dtype: np.dtype) -> tuple:
+    """A row's running max and sum (float64 sums for float32 data), in the entry block so they
+    become registers."""
     best = b.alloca(storage_type(dtype))
     total = b.alloca(F64 if _acc(dtype) == np.float64 else storage_type(dtype))
-    with for_range(b, lo, hi, "row") as r:
-        _softmax_row(b, kernel, x, out, r, best, total)
-    b.ret_void()
-    task = ir.Function(module, TASK_TYPE, kernel.name)
-    task.linkage = "internal"
-    b = ir.IRBuilder(task.append_basic_block("entry"))
-    items = b.bitcast(task.args[0], PTR.as_pointer())
-    xp = slot_pointer(b, items, kernel.x.slot, dtype)
-    outp = slot_pointer(b, items, kernel.out.slot, kernel.out.dtype)
-    lo, hi = task_range(b, kernel.rows, task.args[1], task.args[2])
-    b.call(body, [xp, outp, lo, hi])
-    b.ret_void()
-    return task
+    return best, total
 
 
 def plan_softmax(builder, node: int) -> bool:
