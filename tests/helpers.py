@@ -3,6 +3,10 @@ recording which ops a call binds, counting ops in a graph."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 
@@ -88,3 +92,14 @@ def run_in_mode(fn: Callable, arrays: list, mode: str):
 def count_ops(graph) -> Counter:
     """How many nodes of each op a graph holds."""
     return Counter(graph.op(node) for node in graph.nodes())
+
+
+def run_in_new_process(program: str, cache_dir) -> dict:
+    """Run Python source `program` in a fresh interpreter with kernel cache `cache_dir`; return
+    the JSON object its last line of output prints."""
+    env = dict(os.environ, FUSEFLOW_CACHE_DIR=str(cache_dir))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import glob
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+
+from tests.helpers import run_in_new_process
 
 PROGRAM = """
 import json, warnings
@@ -24,26 +24,17 @@ print(json.dumps({"stats": cache.stats, "y": y.tolist(),
 """
 
 
-def run_program(cache_dir) -> dict:
-    env = dict(os.environ, FUSEFLOW_CACHE_DIR=str(cache_dir))
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, "-c", PROGRAM], env=env, capture_output=True,
-                         text=True, timeout=120, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def test_second_process_loads_from_disk_and_corruption_recompiles(tmp_path):
-    first = run_program(tmp_path)
+    first = run_in_new_process(PROGRAM, tmp_path)
     assert first["stats"]["compiled"] >= 1
-    second = run_program(tmp_path)
+    second = run_in_new_process(PROGRAM, tmp_path)
     assert second["stats"]["compiled"] == 0 and second["stats"]["disk_hits"] >= 1
     assert second["y"] == first["y"]
     for path in glob.glob(str(tmp_path / "*" / "*.o")):
         with open(path, "r+b") as f:
             f.seek(100)
             f.write(b"garbage!")
-    third = run_program(tmp_path)
+    third = run_in_new_process(PROGRAM, tmp_path)
     assert third["stats"]["compiled"] >= 1
     assert any("corrupt" in w for w in third["warnings"])
     assert third["y"] == first["y"]

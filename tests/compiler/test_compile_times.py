@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import glob
-import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 
@@ -14,6 +10,7 @@ import fuseflow as ff
 from fuseflow.compiler import cache
 from fuseflow.compiler.plan import build_plan
 from fuseflow.core.shape import TensorSpec
+from tests.helpers import run_in_new_process
 
 PROGRAM = """
 import json
@@ -38,19 +35,10 @@ print(json.dumps({"built": len(built), "stats": cache.stats, "out": out}))
 """
 
 
-def run_program(cache_dir) -> dict:
-    env = dict(os.environ, FUSEFLOW_CACHE_DIR=str(cache_dir))
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, "-c", PROGRAM], env=env, capture_output=True,
-                         text=True, timeout=120, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def test_second_process_loads_without_building_ir(tmp_path):
-    first = run_program(tmp_path)
+    first = run_in_new_process(PROGRAM, tmp_path)
     assert first["built"] == 1 and first["stats"]["compiled"] >= 1
-    second = run_program(tmp_path)
+    second = run_in_new_process(PROGRAM, tmp_path)
     assert second["built"] == 0
     assert second["stats"]["compiled"] == 0 and second["stats"]["disk_hits"] >= 2  # plan + pool
     assert second["out"] == first["out"]
