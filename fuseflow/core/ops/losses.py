@@ -122,8 +122,8 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None) -> Tenso
 
 # -- dense softmax cross-entropy ------------------------------------------------------------------
 
-def _dense_infer(labels: TensorSpec, logits: TensorSpec, *, axis: int) -> TensorSpec:
-    op = "softmax_cross_entropy_with_logits"
+def _check_labels_like_logits(op: str, labels: TensorSpec, logits: TensorSpec) -> None:
+    """Float logits, and labels of the same dtype and (where known) the same shape."""
     check_dtype(op, logits, FLOATS, "logits")
     if labels.dtype != logits.dtype:
         raise InvalidArgumentError(op, f"labels have dtype {labels.dtype.name} but logits have "
@@ -132,6 +132,11 @@ def _dense_infer(labels: TensorSpec, logits: TensorSpec, *, axis: int) -> Tensor
                                          for a, b in zip(labels.shape, logits.shape)):
         raise InvalidArgumentError(op, f"logits and labels must be the same shape, got logits "
                                    f"{list(logits.shape)} and labels {list(labels.shape)}")
+
+
+def _dense_infer(labels: TensorSpec, logits: TensorSpec, *, axis: int) -> TensorSpec:
+    op = "softmax_cross_entropy_with_logits"
+    _check_labels_like_logits(op, labels, logits)
     if not 0 <= axis < max(logits.rank, 1):
         raise InvalidArgumentError(op, f"axis {axis} is out of range for shape {logits.shape}")
     return TensorSpec(logits.shape[:axis] + logits.shape[axis + 1:], logits.dtype)
@@ -178,15 +183,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis: int = -1, name=None)
 # -- sigmoid cross-entropy ------------------------------------------------------------------------
 
 def _sigmoid_xent_infer(labels: TensorSpec, logits: TensorSpec) -> TensorSpec:
-    op = "sigmoid_cross_entropy_with_logits"
-    check_dtype(op, logits, FLOATS, "logits")
-    if labels.dtype != logits.dtype:
-        raise InvalidArgumentError(op, f"labels have dtype {labels.dtype.name} but logits have "
-                                   f"{logits.dtype.name}")
-    if labels.rank != logits.rank or any(a is not None and b is not None and a != b
-                                         for a, b in zip(labels.shape, logits.shape)):
-        raise InvalidArgumentError(op, f"logits and labels must have the same shape "
-                                   f"({list(logits.shape)} vs {list(labels.shape)})")
+    _check_labels_like_logits("sigmoid_cross_entropy_with_logits", labels, logits)
     return TensorSpec(logits.shape, logits.dtype)
 
 
