@@ -34,6 +34,7 @@ class Conv(Layer):
     """An N-D convolution layer; subclasses fix `rank` and the op that runs it."""
 
     rank = 2
+    exact_ndim = False  # True: inputs must have exactly rank + 2 dims, not at least
 
     def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid",
                  data_format=None, dilation_rate=1, groups: int = 1, activation=None,
@@ -71,18 +72,23 @@ class Conv(Layer):
         if channels is None:
             raise ValueError(f'Layer "{self.name}": the channel dimension of the inputs should '
                              f"be defined. Found None. Full input shape: {tuple(input_shape)}")
-        self.kernel = self.add_weight("kernel", self._kernel_shape(channels),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        self._add_kernels(channels)
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.filters,),
                                         initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
-        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={-1: channels})
+        ndim = {"ndim": self.rank + 2} if self.exact_ndim else {"min_ndim": self.rank + 2}
+        self.input_spec = InputSpec(**ndim, axes={-1: channels})
         self.built = True
+
+    def _add_kernels(self, channels: int) -> None:
+        """Create the kernel weights (subclasses with other kernels override this)."""
+        self.kernel = self.add_weight("kernel", self._kernel_shape(channels),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
 
     def convolve(self, inputs):
         raise NotImplementedError

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fuseflow.keras_api import constraints, initializers, regularizers
 from fuseflow.keras_api.backend import ff
 from fuseflow.keras_api.layers.conv import Conv
-from fuseflow.keras_api.layers.input_spec import InputSpec
 from fuseflow.keras_api.layers.utils import positive_int, serialized
 
 _ARGS = ("depthwise_initializer", "pointwise_initializer", "depthwise_regularizer",
@@ -16,6 +15,7 @@ class SeparableConv2D(Conv):
     """Depthwise-separable 2-D convolution: per-channel spatial filters, then a 1x1 mix."""
 
     rank = 2
+    exact_ndim = True
 
     def __init__(self, filters: int, kernel_size, strides=(1, 1), padding: str = "valid",
                  depth_multiplier: int = 1, depthwise_initializer="glorot_uniform",
@@ -32,11 +32,7 @@ class SeparableConv2D(Conv):
         self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.pointwise_constraint = constraints.get(pointwise_constraint)
 
-    def build(self, input_shape) -> None:
-        channels = input_shape[-1]
-        if channels is None:
-            raise ValueError(f'Layer "{self.name}": the channel dimension of the inputs should '
-                             f"be defined. Found None. Full input shape: {tuple(input_shape)}")
+    def _add_kernels(self, channels: int) -> None:
         self.depthwise_kernel = self.add_weight(
             "depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
             initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
@@ -45,14 +41,6 @@ class SeparableConv2D(Conv):
             "pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,),
-                                        initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
-        self.built = True
 
     def convolve(self, inputs):
         depthwise = ff.nn.depthwise_conv2d(inputs, self.depthwise_kernel, strides=self.strides,
