@@ -5,7 +5,7 @@ from __future__ import annotations
 from fuseflow.keras_api import constraints, initializers, regularizers
 from fuseflow.keras_api.backend import ff
 from fuseflow.keras_api.layers.base_layer import Layer
-from fuseflow.keras_api.layers.utils import serialized
+from fuseflow.keras_api.layers.utils import normalization_axes, serialized
 
 _ARGS = ("beta_initializer", "gamma_initializer", "beta_regularizer", "gamma_regularizer",
          "beta_constraint", "gamma_constraint")
@@ -29,11 +29,7 @@ class LayerNormalization(Layer):
         self.gamma_constraint = constraints.get(gamma_constraint)
 
     def _axes(self, ndim: int) -> list[int]:
-        axes = self.axis if isinstance(self.axis, list) else [self.axis]
-        if any(not -ndim <= a < ndim for a in axes):
-            raise ValueError(f'Layer "{self.name}": invalid axis {self.axis} for an input of '
-                             f"rank {ndim}")
-        return sorted(a % ndim for a in axes)
+        return normalization_axes(self.name, self.axis, ndim)
 
     def build(self, input_shape) -> None:
         shape = tuple(input_shape)

@@ -59,3 +59,12 @@ def data_format_arg(layer: str, value) -> str:
         raise ValueError(f"{layer}: only data_format='channels_last' is supported, received "
                          f"data_format={value!r}")
     return "channels_last"
+
+
+def normalization_axes(layer: str, axis, ndim: int) -> list[int]:
+    """A normalization layer's `axis` (an int or a list) as sorted non-negative axes of an input
+    of rank `ndim`; out-of-range axes are a ValueError naming the layer."""
+    axes = axis if isinstance(axis, list) else [axis]
+    if any(not -ndim <= a < ndim for a in axes):
+        raise ValueError(f'Layer "{layer}": invalid axis {axis} for an input of rank {ndim}')
+    return sorted(a % ndim for a in axes)
