@@ -82,3 +82,8 @@ def plan_one_hot(builder, node: int) -> bool:
                           inner, attrs["on_value"], attrs["off_value"])
     builder._add_kernel(kernel, [node])
     return True
+
+
+def plan_gather(builder, node: int) -> bool:
+    """Plan gather natively (not yet: NumPy runs it)."""
+    return False

@@ -122,3 +122,8 @@ def plan_max_pool(builder, node: int) -> bool:
                            tuple(win.strides), tuple(win.out), (win.pads[0][0], win.pads[1][0]))
     builder._add_kernel(kernel, [node])
     return True
+
+
+def plan_avg_pool(builder, node: int) -> bool:
+    """Plan avg_pool2d or avg_pool2d_grad natively (not yet: NumPy runs them)."""
+    return False
