@@ -145,12 +145,13 @@ def _segment_call(index: int, may_fail: bool) -> str:
     return f"    seg{index}(objs)"
 
 
-def _kernel_failed(plan: Plan, code: int, objs: list):
-    """A kernel reported bad data (code = -step number): its NumPy op raises the real error."""
-    kernel = plan.steps[-code - 1]
-    inputs = [kernel.labels, kernel.logits] + ([kernel.g] if kernel.g is not None else [])
-    REGISTRY[kernel.op].impl(*[objs[op.slot].reshape(op.shape) for op in inputs])
-    raise InvalidArgumentError(kernel.op, "a native kernel rejected its inputs")
+def _kernel_failed(plan: Plan, rc: int, objs: list):
+    """A kernel reported bad data (rc = -its code): it raises its op's real error."""
+    # Found by code, not position: plan_memory may delete steps after codes were given out.
+    for kernel in plan.steps:
+        if getattr(kernel, "may_fail", False) and kernel.code == -rc:
+            kernel.reraise(objs)
+    raise InvalidArgumentError(None, f"a native kernel failed with code {-rc}")
 
 
 def _slot_expression(index: int, slot, names: dict, variables: dict) -> str:

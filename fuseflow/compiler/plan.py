@@ -17,7 +17,7 @@ from fuseflow.compiler.cache import lowering_digest
 from fuseflow.compiler.lowering.check import lowers, native_dtype
 from fuseflow.compiler.lowering.conv import plan_conv
 from fuseflow.compiler.lowering.elementwise import ElementwiseKernel, Entry, Operand
-from fuseflow.compiler.lowering.gather import plan_gather, plan_one_hot
+from fuseflow.compiler.lowering.gather import plan_gather, plan_gather_grad, plan_one_hot
 from fuseflow.compiler.lowering.movement import MOVEMENT_LOWERINGS
 from fuseflow.compiler.lowering.pool import plan_avg_pool, plan_max_pool
 from fuseflow.compiler.lowering.reduction import COMBINERS, ReductionKernel, plan_arg, split_axes
@@ -393,7 +393,7 @@ _OP_LOWERINGS = {FORWARD: plan_softmax_xent, BACKWARD: plan_softmax_xent, "conv2
                  "max_pool2d": plan_max_pool, "max_pool2d_grad": plan_max_pool,
                  "argmax": plan_arg, "argmin": plan_arg, **MOVEMENT_LOWERINGS,
                  "softmax": plan_softmax, "log_softmax": plan_softmax,
-                 "one_hot": plan_one_hot, "gather": plan_gather,
+                 "one_hot": plan_one_hot, "gather": plan_gather, "gather_grad": plan_gather_grad,
                  "avg_pool2d": plan_avg_pool, "avg_pool2d_grad": plan_avg_pool}
 
 

@@ -6,7 +6,7 @@ import os
 import sys
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_SKIP_PREFIXES = (_PACKAGE_DIR + os.sep, "<frozen ")
+_SKIP_PREFIXES = (_PACKAGE_DIR + os.sep, "<frozen ", "<fuseflow ")  # plans run generated code
 
 
 def user_source(depth: int = 2) -> str:

@@ -18,7 +18,8 @@ from llvmlite import ir
 from fuseflow.compiler.irtypes import I8, I32, I64, PTR
 from fuseflow.compiler.lowering.conv import Im2colKernel, emit_im2col
 from fuseflow.compiler.lowering.elementwise import ElementwiseKernel, emit_elementwise
-from fuseflow.compiler.lowering.gather import OneHotKernel, emit_one_hot
+from fuseflow.compiler.lowering.gather import GatherKernel, OneHotKernel, emit_gather, emit_one_hot
+from fuseflow.compiler.lowering.kernel_error import error_word
 from fuseflow.compiler.lowering.loops import i64
 from fuseflow.compiler.lowering.movement import CopyKernel, emit_copy
 from fuseflow.compiler.lowering.pool import MaxPoolKernel, emit_max_pool
@@ -33,7 +34,6 @@ from fuseflow.compiler.lowering.softmax import (
     SoftmaxXentKernel,
     emit_softmax,
     emit_softmax_xent,
-    error_word,
 )
 from fuseflow.compiler.matmul import MatmulKernel, emit_matmul
 from fuseflow.compiler.plan import ARG, VAR, Plan, PyCall
@@ -49,7 +49,7 @@ EMITTERS = {ElementwiseKernel: emit_elementwise, MatmulKernel: emit_matmul,
             ReductionKernel: emit_reduction, SoftmaxXentKernel: emit_softmax_xent,
             Im2colKernel: emit_im2col, MaxPoolKernel: emit_max_pool, ArgKernel: emit_arg,
             CopyKernel: emit_copy, SoftmaxKernel: emit_softmax,
-            OneHotKernel: emit_one_hot}
+            OneHotKernel: emit_one_hot, GatherKernel: emit_gather}
 
 
 def register_emitter(kernel_type: type, emit) -> None:

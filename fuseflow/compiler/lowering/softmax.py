@@ -3,8 +3,9 @@
 Each row of `logits` [rows, classes] is read three times while it sits in L1: its max, the sum
 of exp(x - max) (accumulated in float64 for float32 logits), then the loss or the gradient
 `g * (softmax - one_hot)`. A label outside [0, classes) must be an error, not a wild read: the
-row gets NaN, the kernel records its error code in the module's error word, and the segment
-entry returns that code so Python can raise the op's own InvalidArgumentError.
+row gets NaN and the kernel flags its error code (kernel_error.py), so Python raises the op's own
+InvalidArgumentError. softmax and log_softmax over any axis read x as [outer, classes, inner]:
+each (outer, inner) pair is a row whose classes lie `inner` elements apart (no transpose).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 from llvmlite import ir
 
-from fuseflow.compiler.irtypes import F64, I32, I64, storage_type
+from fuseflow.compiler.irtypes import F64, I64, storage_type
 from fuseflow.compiler.lowering.elementwise import Operand
+from fuseflow.compiler.lowering.kernel_error import error_word, flag_error, raise_op_error
 from fuseflow.compiler.lowering.loops import emit_split_task, for_range, i64
 from fuseflow.compiler.scalar_ir import IRScalarBuilder
 
 PARALLEL_MIN_ELEMENTS = 1 << 15
-ERROR_WORD = "ff_kernel_error"
 FORWARD = "sparse_softmax_cross_entropy_with_logits"
 BACKWARD = "sparse_softmax_cross_entropy_with_logits_grad"
 
@@ -45,22 +46,18 @@ class SoftmaxXentKernel:
 
     may_fail = True
 
-
-def error_word(module: ir.Module) -> ir.GlobalVariable:
-    """The module's error word (0: no error), created on first use."""
-    if ERROR_WORD in module.globals:
-        return module.globals[ERROR_WORD]
-    word = ir.GlobalVariable(module, I32, ERROR_WORD)
-    word.initializer = ir.Constant(I32, 0)
-    word.linkage = "internal"
-    return word
+    def reraise(self, objs: list) -> None:
+        """Raise the op's error for the labels the kernel rejected."""
+        inputs = [self.labels, self.logits] + ([self.g] if self.g is not None else [])
+        raise_op_error(self.op, [objs[op.slot].reshape(op.shape) for op in inputs], {},
+                       "a label is outside [0, classes)")
 
 
 def _acc(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float64) if dtype == np.float32 else dtype
 
 
-def _row(b: ir.IRBuilder, k: SoftmaxXentKernel, ptrs, r, word, best, total) -> None:
+def _row(b: ir.IRBuilder, k: SoftmaxXentKernel, ptrs, r, best, total) -> None:
     labels, x, g, out = ptrs
     dtype = k.logits.dtype
     sb = IRScalarBuilder(b, dtype)
@@ -84,7 +81,7 @@ def _row(b: ir.IRBuilder, k: SoftmaxXentKernel, ptrs, r, word, best, total) -> N
     bad = b.icmp_unsigned(">=", label, i64(k.classes))
     with b.if_else(bad) as (then, otherwise):
         with then:
-            b.store(ir.Constant(I32, k.code), word)
+            flag_error(b, k.code)
             nan = ir.Constant(ty, float("nan"))
             if k.g is None:
                 b.store(nan, b.gep(out, [r]))
@@ -106,12 +103,12 @@ def _row(b: ir.IRBuilder, k: SoftmaxXentKernel, ptrs, r, word, best, total) -> N
 
 def emit_softmax_xent(kernel: SoftmaxXentKernel, module: ir.Module) -> ir.Function:
     """The kernel as a pool task: tasks split the rows."""
-    word = error_word(module)
+    error_word(module)
 
     def rows(b, buffers, lo, hi):
         best, total = _accumulators(b, kernel.logits.dtype)
         with for_range(b, lo, hi, "row") as r:
-            _row(b, kernel, buffers, r, word, best, total)
+            _row(b, kernel, buffers, r, best, total)
 
     return emit_split_task(module, kernel.name,
                            [kernel.labels, kernel.logits, kernel.g, kernel.out], kernel.rows,
@@ -145,22 +142,36 @@ def plan_softmax_xent(builder, node: int) -> bool:
     return True
 
 
-# -- softmax and log_softmax over the last axis ----------------------------------------------------
+# -- softmax and log_softmax over any axis --------------------------------------------------------
+
+COLUMN_BLOCK = 64  # rows handled side by side when classes are strided: the vector loop's length
+
 
 @dataclass
 class SoftmaxKernel:
-    """Per row of x [rows, classes]: softmax, or log_softmax when `log`."""
+    """Per row of x [outer, classes, inner] (classes `inner` apart): softmax, or log_softmax."""
 
     name: str
     x: Operand
     out: Operand
-    rows: int
+    rows: int  # outer * inner
     classes: int
     log: bool
+    inner: int = 1
 
     @property
     def parallel(self) -> bool:
-        return self.rows > 1 and self.rows * self.classes >= PARALLEL_MIN_ELEMENTS
+        return self.units > 1 and self.rows * self.classes >= PARALLEL_MIN_ELEMENTS
+
+    @property
+    def column_blocks(self) -> int:
+        """Column blocks per outer slice (inner > 1)."""
+        return -(-self.inner // COLUMN_BLOCK)
+
+    @property
+    def units(self) -> int:
+        """What the tasks split: rows (inner == 1), else the column blocks of all slices."""
+        return self.rows if self.inner == 1 else self.rows // self.inner * self.column_blocks
 
     def read_slots(self) -> list[int]:
         return [self.x.slot]
@@ -198,38 +209,91 @@ def _softmax_row(b: ir.IRBuilder, k: SoftmaxKernel, x, out, r, best, total) -> N
             b.store((sb.exp(shifted(j, top)) / denom).value, b.gep(out, [b.add(base, j)]))
 
 
+def _softmax_columns(b: ir.IRBuilder, k: SoftmaxKernel, x, out, unit, best, total) -> None:
+    """Rows [i0, i0 + width) of one outer slice side by side: each pass over the classes runs
+    a contiguous (vectorizable) loop over the block, where one row at a time would be strided."""
+    dtype = k.x.dtype
+    sb = IRScalarBuilder(b, dtype)
+    acc_dtype = _acc(dtype)
+    outer = b.udiv(unit, i64(k.column_blocks))
+    i0 = b.mul(b.sub(unit, b.mul(outer, i64(k.column_blocks))), i64(COLUMN_BLOCK))
+    width = b.sub(i64(k.inner), i0)
+    width = b.select(b.icmp_signed("<", width, i64(COLUMN_BLOCK)), width, i64(COLUMN_BLOCK))
+    base = b.add(b.mul(outer, i64(k.classes * k.inner)), i0)
+
+    def at(j, w):
+        return b.add(b.add(base, b.mul(j, i64(k.inner))), w)
+
+    def load(ptr, j, w):
+        return sb.wrap(b.load(b.gep(ptr, [at(j, w)])), dtype)
+
+    def scratch(array, w):
+        return b.gep(array, [i64(0), w])
+
+    with for_range(b, 0, width, "w0") as w:
+        b.store(b.load(b.gep(x, [at(i64(0), w)])), scratch(best, w))
+        b.store(sb.cast(sb.const(0.0), acc_dtype).value, scratch(total, w))
+    with for_range(b, 1, k.classes, "m") as j, for_range(b, 0, width, "wm") as w:
+        top = sb.wrap(b.load(scratch(best, w)), dtype)
+        b.store(sb.max(top, load(x, j, w)).value, scratch(best, w))
+    with for_range(b, 0, k.classes, "s") as j, for_range(b, 0, width, "ws") as w:
+        e = sb.exp(load(x, j, w) - sb.wrap(b.load(scratch(best, w)), dtype))
+        if not k.log:  # kept for the last pass: one exp per element, not two
+            b.store(e.value, b.gep(out, [at(j, w)]))
+        wide = sb.cast(e, acc_dtype).value
+        b.store(b.fadd(b.load(scratch(total, w)), wide, flags=("reassoc",)), scratch(total, w))
+    if k.log:  # one log per row, not per element: total becomes log(total)
+        with for_range(b, 0, width, "wl") as w:
+            denom = sb.cast(sb.wrap(b.load(scratch(total, w)), acc_dtype), dtype)
+            b.store(sb.cast(sb.log(denom), acc_dtype).value, scratch(total, w))
+    with for_range(b, 0, k.classes, "o") as j, for_range(b, 0, width, "wo") as w:
+        denom = sb.cast(sb.wrap(b.load(scratch(total, w)), acc_dtype), dtype)
+        if k.log:
+            value = load(x, j, w) - sb.wrap(b.load(scratch(best, w)), dtype) - denom
+        else:
+            value = load(out, j, w) / denom
+        b.store(value.value, b.gep(out, [at(j, w)]))
+
+
 def emit_softmax(kernel: SoftmaxKernel, module: ir.Module) -> ir.Function:
-    """The kernel as a pool task: tasks split the rows."""
+    """The kernel as a pool task: tasks split the rows (or the column blocks)."""
 
     def rows(b, buffers, lo, hi):
-        best, total = _accumulators(b, kernel.x.dtype)
-        with for_range(b, lo, hi, "row") as r:
-            _softmax_row(b, kernel, *buffers, r, best, total)
+        if kernel.inner == 1:
+            best, total = _accumulators(b, kernel.x.dtype)
+            with for_range(b, lo, hi, "row") as r:
+                _softmax_row(b, kernel, *buffers, r, best, total)
+            return
+        best, total = _accumulators(b, kernel.x.dtype, COLUMN_BLOCK)
+        with for_range(b, lo, hi, "unit") as unit:
+            _softmax_columns(b, kernel, *buffers, unit, best, total)
 
-    return emit_split_task(module, kernel.name, [kernel.x, kernel.out], kernel.rows, rows)
+    return emit_split_task(module, kernel.name, [kernel.x, kernel.out], kernel.units, rows)
 
 
-def _accumulators(b: ir.IRBuilder, dtype: np.dtype) -> tuple:
+def _accumulators(b: ir.IRBuilder, dtype: np.dtype, count: int = 0) -> tuple:
     """A row's running max and sum (float64 sums for float32 data), in the entry block so they
-    become registers."""
-    best = b.alloca(storage_type(dtype))
-    total = b.alloca(F64 if _acc(dtype) == np.float64 else storage_type(dtype))
-    return best, total
+    become registers; with `count`, arrays of `count` of each (a column block's)."""
+    best_ty = storage_type(dtype)
+    total_ty = F64 if _acc(dtype) == np.float64 else storage_type(dtype)
+    if count:
+        best_ty, total_ty = ir.ArrayType(best_ty, count), ir.ArrayType(total_ty, count)
+    return b.alloca(best_ty), b.alloca(total_ty)
 
 
 def plan_softmax(builder, node: int) -> bool:
-    """Plan softmax / log_softmax natively over the last axis of float32/64 tensors."""
+    """Plan softmax / log_softmax natively over any axis of float32/64 tensors."""
     graph = builder.graph
     op = graph.op(node)
     x = builder._operand(*graph.input_edges(node)[0])
-    if x.dtype not in (np.float32, np.float64) or not x.shape or x.shape[-1] == 0:
+    axis = graph.attrs(node)["axis"]
+    if x.dtype not in (np.float32, np.float64) or not x.shape or x.shape[axis] == 0:
         return False  # empty rows: NumPy's op decides (it rejects them)
-    if graph.attrs(node)["axis"] != len(x.shape) - 1:
-        return False  # other axes: NumPy (a transpose would cost as much as the op)
-    classes = x.shape[-1]
-    rows = int(np.prod(x.shape[:-1], dtype=np.int64))
+    classes = x.shape[axis]
+    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    rows = int(np.prod(x.shape, dtype=np.int64)) // classes
     out = Operand(builder._result_slot(node), tuple(x.shape), x.dtype)
     kernel = SoftmaxKernel(builder._kernel_name(op), x, out, rows, classes,
-                           op == "log_softmax")
+                           op == "log_softmax", max(inner, 1))
     builder._add_kernel(kernel, [node])
     return True
