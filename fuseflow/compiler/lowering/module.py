@@ -22,7 +22,7 @@ from fuseflow.compiler.lowering.gather import GatherKernel, OneHotKernel, emit_g
 from fuseflow.compiler.lowering.kernel_error import error_word
 from fuseflow.compiler.lowering.loops import i64
 from fuseflow.compiler.lowering.movement import CopyKernel, emit_copy
-from fuseflow.compiler.lowering.pool import MaxPoolKernel, emit_max_pool
+from fuseflow.compiler.lowering.pool import PoolKernel, emit_pool
 from fuseflow.compiler.lowering.reduction import (
     ArgKernel,
     ReductionKernel,
@@ -47,7 +47,7 @@ REQUIRED_FLAGS = 0x1 | 0x100  # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
 
 EMITTERS = {ElementwiseKernel: emit_elementwise, MatmulKernel: emit_matmul,
             ReductionKernel: emit_reduction, SoftmaxXentKernel: emit_softmax_xent,
-            Im2colKernel: emit_im2col, MaxPoolKernel: emit_max_pool, ArgKernel: emit_arg,
+            Im2colKernel: emit_im2col, PoolKernel: emit_pool, ArgKernel: emit_arg,
             CopyKernel: emit_copy, SoftmaxKernel: emit_softmax,
             OneHotKernel: emit_one_hot, GatherKernel: emit_gather}
 

@@ -2,10 +2,12 @@
 
 Every op here is a list of pieces, each an affine copy
 `out[dst_offset + sum(i_k * dst_k)] = src[src_offset + sum(i_k * src_k)]` over a box of indices;
-input strides may be negative (reversed axes) or zero (broadcast axes). Pad first fills the whole
-output with its constant; a reflect pad splits each axis into three affine regions (left mirror,
-middle, right mirror). Pieces are simplified while planning (unit axes dropped, contiguous axes
-merged) so the innermost loop is as long as possible.
+input strides may be negative (reversed axes) or zero (broadcast axes). A pad splits each axis
+into three regions (before, middle, after): a constant pad fills every box outside the middle
+with its constant (a fill piece), a mirror pad copies them reflected. Pieces never overlap, so a
+large kernel splits every piece's leading axes across the thread pool with no ordering between
+tasks. Pieces are simplified while planning (unit axes dropped, contiguous axes merged) so the
+innermost loop is as long as possible.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ from dataclasses import dataclass
 import numpy as np
 from llvmlite import ir
 
-from fuseflow.compiler.irtypes import PTR, storage_type
+from fuseflow.compiler.irtypes import I64, PTR, storage_type
 from fuseflow.compiler.lowering.elementwise import Operand
-from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer
+from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer, task_range
 from fuseflow.compiler.threadpool import TASK_TYPE
 
+FILL = -1  # the `source` of a piece that stores the kernel's fill constant
+# Copies are memory bound: below ~256 KB of float32 output a second thread costs more than it saves.
+PARALLEL_MIN_ELEMENTS = 1 << 16
+TILE_BYTES = 64  # transposing copies move square tiles of one cache line a side
+SPLIT_MIN_ROWS = 64  # a parallel piece splits its leading axes, flattened until this many rows
 _MIRROR = {"REFLECT": 1, "SYMMETRIC": 0}  # REFLECT leaves out the edge element
 
 
 @dataclass(frozen=True)
 class Piece:
-    """One affine copy from source `source` into the output."""
+    """One affine copy from source `source` (FILL: the fill constant) into the output."""
 
     source: int
     shape: tuple[int, ...]
@@ -38,7 +45,7 @@ class Piece:
 
 @dataclass
 class CopyKernel:
-    """out = pieces copied from `sources`, after filling it with `fill` (None: no fill)."""
+    """out = pieces copied from `sources` or filled with `fill`; the pieces tile the output."""
 
     name: str
     sources: tuple[Operand, ...]
@@ -46,7 +53,9 @@ class CopyKernel:
     pieces: tuple[Piece, ...]
     fill: object = None
 
-    parallel = False  # memory bound and usually small: one thread streams it fine
+    @property
+    def parallel(self) -> bool:
+        return int(np.prod(self.out.shape, dtype=np.int64)) >= PARALLEL_MIN_ELEMENTS
 
     def read_slots(self) -> list[int]:
         return [op.slot for op in self.sources]
@@ -82,39 +91,118 @@ def simplify(piece: Piece) -> Piece | None:
                  tuple(a[1] for a in merged), piece.dst_offset, tuple(a[2] for a in merged))
 
 
+def _box(piece: Piece, axis: int, start: int, stop: int) -> Piece:
+    """The part of `piece` with `start <= index < stop` along `axis`."""
+    shape = list(piece.shape)
+    shape[axis] = stop - start
+    return Piece(piece.source, tuple(shape), piece.src_offset + start * piece.src_strides[axis],
+                 piece.src_strides, piece.dst_offset + start * piece.dst_strides[axis],
+                 piece.dst_strides)
+
+
+def tile(piece: Piece, block: int) -> list[Piece]:
+    """A transposing copy as `block` x `block` tiles (and its untiled edges), else `[piece]`.
+
+    The inner loop writes the output contiguously; when it reads the source with a long
+    stride, every element touches a new cache line. Tiling the inner axis with the axis the
+    source is contiguous along reuses each line `block` times while it is still in L1.
+    """
+    last = len(piece.shape) - 1
+    if last < 1 or abs(piece.src_strides[last]) == 1 or piece.source == FILL:
+        return [piece]
+    inner = [a for a in range(last) if abs(piece.src_strides[a]) == 1]
+    if not inner or min(piece.shape[inner[0]], piece.shape[last]) < 2 * block:
+        return [piece]
+    a = inner[0]
+    main_a, main_l = (piece.shape[k] - piece.shape[k] % block for k in (a, last))
+    core = _box(_box(piece, a, 0, main_a), last, 0, main_l)
+    rest = [_box(piece, a, main_a, piece.shape[a]), _box(_box(piece, a, 0, main_a), last,
+                                                          main_l, piece.shape[last])]
+    others = [k for k in range(last) if k != a]
+    order = [(core.shape[k], core.src_strides[k], core.dst_strides[k]) for k in others]
+    for k in (a, last):  # the tile grid, then the tile
+        order.append((core.shape[k] // block, core.src_strides[k] * block,
+                      core.dst_strides[k] * block))
+    for k in (a, last):
+        order.append((block, core.src_strides[k], core.dst_strides[k]))
+    tiled = Piece(core.source, tuple(o[0] for o in order), core.src_offset,
+                  tuple(o[1] for o in order), core.dst_offset, tuple(o[2] for o in order))
+    return [tiled] + [p for p in rest if all(p.shape)]
+
+
 def _fill_constant(ty: ir.Type, value) -> ir.Constant:
     if isinstance(ty, ir.IntType):
         return ir.Constant(ty, int(value))
     return ir.Constant(ty, float(value))
 
 
-def _emit_piece(b: ir.IRBuilder, piece: Piece, src, out) -> None:
-    def nest(axis: int, s_at, d_at) -> None:
-        if axis == len(piece.shape):
-            b.store(b.load(b.gep(src, [s_at])), b.gep(out, [d_at]))
-            return
-        with for_range(b, 0, piece.shape[axis], f"a{axis}") as i:
-            nest(axis + 1, b.add(s_at, b.mul(i, i64(piece.src_strides[axis]))),
-                 b.add(d_at, b.mul(i, i64(piece.dst_strides[axis]))))
+def split_depth(shape: tuple[int, ...], parallel: bool) -> int:
+    """How many leading axes a piece's tasks split (flattened): enough rows to share out."""
+    if not parallel:
+        return 1
+    rows = 1
+    for depth, dim in enumerate(shape, 1):
+        rows *= dim
+        if rows >= SPLIT_MIN_ROWS:
+            return depth
+    return len(shape)
 
-    nest(0, i64(piece.src_offset), i64(piece.dst_offset))
+
+def _emit_piece(b: ir.IRBuilder, piece: Piece, src, out, value, task, parallel: bool) -> None:
+    """This task's share of `piece`: rows [lo, hi) of its flattened leading axes."""
+    shape = piece.shape or (1,)  # a single element: one row of one
+    src_strides, dst_strides = piece.src_strides or (0,), piece.dst_strides or (0,)
+    depth = split_depth(shape, parallel)
+
+    def nest(axis: int, s_at, d_at) -> None:
+        if axis == len(shape):
+            b.store(value if src is None else b.load(b.gep(src, [s_at])), b.gep(out, [d_at]))
+            return
+        with for_range(b, 0, shape[axis], f"a{axis}") as i:
+            nest(axis + 1, b.add(s_at, b.mul(i, i64(src_strides[axis]))),
+                 b.add(d_at, b.mul(i, i64(dst_strides[axis]))))
+
+    lo, hi = task_range(b, int(np.prod(shape[:depth], dtype=np.int64)), *task)
+    with for_range(b, lo, hi, "row") as row:
+        s_at, d_at, rest = i64(piece.src_offset), i64(piece.dst_offset), row
+        for axis in reversed(range(depth)):
+            index = rest if axis == 0 else b.urem(rest, i64(shape[axis]))
+            rest = b.udiv(rest, i64(shape[axis])) if axis else rest
+            s_at = b.add(s_at, b.mul(index, i64(src_strides[axis])))
+            d_at = b.add(d_at, b.mul(index, i64(dst_strides[axis])))
+        nest(depth, s_at, d_at)
+
+
+def _emit_body(kernel: CopyKernel, module: ir.Module) -> ir.Function:
+    """`<name>.body(sources..., out, task, ntasks)`: the task's share of every piece."""
+    operands = [*kernel.sources, kernel.out]
+    types = [storage_type(op.dtype).as_pointer() for op in operands]
+    body = ir.Function(module, ir.FunctionType(ir.VoidType(), [*types, I64, I64]),
+                       f"{kernel.name}.body")
+    body.linkage = "internal"
+    for arg in body.args[:len(operands)]:
+        arg.add_attribute("noalias")  # the output never shares a buffer with a source
+    b = ir.IRBuilder(body.append_basic_block("entry"))
+    *sources, out = body.args[:len(operands)]
+    value = None
+    if kernel.fill is not None:
+        value = _fill_constant(storage_type(kernel.out.dtype), kernel.fill)
+    for piece in kernel.pieces:
+        src = None if piece.source == FILL else sources[piece.source]
+        _emit_piece(b, piece, src, out, value, body.args[-2:], kernel.parallel)
+    b.ret_void()
+    return body
 
 
 def emit_copy(kernel: CopyKernel, module: ir.Module) -> ir.Function:
-    """The kernel as a single-task pool function."""
+    """The kernel as a pool task; each task copies its share of every piece."""
+    body = _emit_body(kernel, module)
     task = ir.Function(module, TASK_TYPE, kernel.name)
     task.linkage = "internal"
     b = ir.IRBuilder(task.append_basic_block("entry"))
     items = b.bitcast(task.args[0], PTR.as_pointer())
-    out = slot_pointer(b, items, kernel.out.slot, kernel.out.dtype)
-    sources = [slot_pointer(b, items, op.slot, op.dtype) for op in kernel.sources]
-    size = int(np.prod(kernel.out.shape, dtype=np.int64))
-    if kernel.fill is not None:
-        value = _fill_constant(storage_type(kernel.out.dtype), kernel.fill)
-        with for_range(b, 0, size, "fill") as i:
-            b.store(value, b.gep(out, [i]))
-    for piece in kernel.pieces:
-        _emit_piece(b, piece, sources[piece.source], out)
+    pointers = [slot_pointer(b, items, op.slot, op.dtype) for op in (*kernel.sources, kernel.out)]
+    b.call(body, [*pointers, task.args[1], task.args[2]])
     b.ret_void()
     return task
 
@@ -128,7 +216,8 @@ def _add(builder, node: int, sources: list[Operand], pieces: list[Piece], fill=N
         return False
     storage_type(dtype)  # raises for dtypes without a native type (checked by _native too)
     out = Operand(builder._result_slot(node), tuple(spec.shape), dtype)
-    kept = tuple(p for p in map(simplify, pieces) if p is not None)
+    block = max(1, TILE_BYTES // np.dtype(dtype).itemsize)
+    kept = tuple(t for p in map(simplify, pieces) if p is not None for t in tile(p, block))
     kernel = CopyKernel(builder._kernel_name(builder.graph.op(node)), tuple(sources), out, kept,
                         fill)
     builder._add_kernel(kernel, [node])
@@ -199,10 +288,10 @@ def plan_concat(builder, node: int) -> bool:
     return _add(builder, node, xs, pieces)
 
 
-def _regions(dim: int, lo: int, hi: int, mode: str) -> list[tuple[int, int, int, int]]:
-    """(out start, count, source start, source step) of one axis of a pad."""
+def _regions(dim: int, lo: int, hi: int, mode: str) -> list[tuple[int, int, int, int | None]]:
+    """(out start, count, source start, source step; None: filled) of one axis of a pad."""
     if mode == "CONSTANT":
-        return [(lo, dim, 0, 1)]
+        return [(0, lo, 0, None), (lo, dim, 0, 1), (lo + dim, hi, 0, None)]
     shift = _MIRROR[mode]
     # out[lo - 1 - j] = x[shift + j]; out[lo + dim + j] = x[dim - 1 - shift - j]
     return [(0, lo, lo - 1 + shift, -1), (lo, dim, 0, 1),
@@ -210,7 +299,7 @@ def _regions(dim: int, lo: int, hi: int, mode: str) -> list[tuple[int, int, int,
 
 
 def plan_pad(builder, node: int) -> bool:
-    """Constant pads: fill, then copy the middle; mirror pads: 3 regions per axis."""
+    """Every box of the 3 regions per axis: filled (constant pads) or copied."""
     (x,) = _inputs(builder, node)
     attrs = builder.graph.attrs(node)
     mode = attrs["mode"]
@@ -225,6 +314,9 @@ def plan_pad(builder, node: int) -> bool:
         if any(count == 0 for count in shape):
             continue
         dst_offset = sum(start * s for (start, *_), s in zip(combo, dst_strides))
+        if any(step is None for *_, step in combo):
+            pieces.append(Piece(FILL, shape, 0, (0,) * len(shape), dst_offset, dst_strides))
+            continue
         src_offset = sum(first * s for (_, _, first, _), s in zip(combo, src_strides))
         src = tuple(step * s for (*_, step), s in zip(combo, src_strides))
         pieces.append(Piece(0, shape, src_offset, src, dst_offset, dst_strides))
