@@ -1,14 +1,15 @@
-"""matmul: a blocked, packed GEMM with a register-tiled FMA micro-kernel, emitted in IR.
+"""matmul: a blocked GEMM with a register-tiled FMA micro-kernel, emitted in IR.
 
-C[M, N] = A[M, K] @ B[K, N] for float32/float64, any transposes (packing reads through
-strides), batches (an operand's batch is either the full batch or broadcast), split between
-the pool's threads. Loops follow the Goto/BLIS structure: B panels of KC x NC are packed into
-NR-wide slivers, A blocks of MC x KC into MR-tall slivers, and the micro-kernel keeps an MR x NR
-tile of C in registers (MR * NR / lanes vector accumulators) across the whole KC loop.
+C[M, N] = A[M, K] @ B[K, N] for float32/float64, any transposes, batches (an operand's batch
+is either the full batch or broadcast), split between the pool's threads. Loops follow the
+Goto/BLIS structure: B panels of KC x NC are packed into NR-wide slivers (whole-vector copies,
+or in-register transposes for a transposed B); A is read where it lies, MR rows (or columns)
+at a time; the micro-kernel keeps an MR x NR tile of C in registers (MR * NR / lanes vector
+accumulators) across the whole KC loop.
 
 An epilogue (bias add, activation, any single-consumer elementwise expression of a 2-D
-product) runs inside the same task over the task's own block of C while it is still in cache,
-so the product never makes a round trip through memory and no second kernel is launched.
+product) is applied to each tile right after its last K block, while the tile is in L1, so
+the product never makes a round trip through memory and no second kernel is launched.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ KC = 256
 MC = 120
 NC = 1024
 PARALLEL_MIN_FLOPS = 1 << 18
+TILE_TYPE = ir.FunctionType(ir.VoidType(), [PTR, I64, I64, I64, I64])
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,16 @@ class _Gemm:
         self.mr, self.nr, self.lanes = tile_shape(self.dtype)
         self.vec = ir.VectorType(self.t, self.lanes)
         self.tag = f"gemm_{self.dtype.name}"
-        self.micro = self._micro()
-        self.pack_a = self._pack("a", self.mr)
-        self.pack_b = self._pack("b", self.nr)
-        self.gemm = self._gemm()
+        self.micros: dict[str, ir.Function] = {}
+        self.packs: dict[str, ir.Function] = {}
+        self.drivers: dict[tuple[str, str], ir.Function] = {}
+
+    def driver(self, unit_a: str, unit_b: str) -> ir.Function:
+        """The blocked loops for operands whose unit stride runs along `unit_a` / `unit_b`."""
+        key = (unit_a, unit_b)
+        if key not in self.drivers:
+            self.drivers[key] = self._gemm(unit_a, self._pack(unit_b))
+        return self.drivers[key]
 
     def _function(self, name: str, args: list, ret=None) -> tuple[ir.Function, ir.IRBuilder]:
         fn = ir.Function(self.m, ir.FunctionType(ret or ir.VoidType(), args), f"{self.tag}.{name}")
@@ -107,8 +115,13 @@ class _Gemm:
         return fn, ir.IRBuilder(fn.append_basic_block("entry"))
 
     # -- packing: panel[s][k][r] = src[(s * R + r) * rs + k * cs], zero past `rows` -----------
-    def _pack(self, which: str, width: int) -> ir.Function:
-        fn, b = self._function(f"pack_{which}", [self.p, I64, I64, I64, I64, self.p])
+    def _pack(self, unit: str) -> ir.Function:
+        """B packing for a source whose unit stride runs along `unit`: "rows" (rs == 1, which
+        the function then assumes) or "depth" (cs == 1); full slivers move whole vectors."""
+        if unit in self.packs:
+            return self.packs[unit]
+        width = self.nr
+        fn, b = self._function(f"pack_b_{unit}", [self.p, I64, I64, I64, I64, self.p])
         src, rs, cs, rows, depth, dst = fn.args
         dst.add_attribute("noalias")
         src.add_attribute("noalias")
@@ -117,16 +130,47 @@ class _Gemm:
             base = b.mul(s, i64(width))
             full = b.icmp_signed("<=", b.add(base, i64(width)), rows)
             out = b.gep(dst, [b.mul(s, b.mul(depth, i64(width)))])
-            with b.if_else(full) as (then, otherwise):
+            with b.if_else(full, likely=True) as (then, otherwise):
                 with then:
-                    self._pack_sliver(b, src, rs, cs, base, depth, out, width, None)
+                    if unit == "rows":
+                        self._pack_rows(b, b.gep(src, [base]), cs, depth, out, width)
+                    else:
+                        self._pack_depth(b, b.gep(src, [b.mul(base, rs)]), rs, depth, out,
+                                         width)
                 with otherwise:
                     self._pack_sliver(b, src, rs, cs, base, depth, out, width, rows)
         b.ret_void()
+        self.packs[unit] = fn
         return fn
 
-    def _pack_sliver(self, b, src, rs, cs, base, depth, out, width, rows):
+    def _pack_rows(self, b, src, cs, depth, out, width):
+        """A sliver whose R values of one k are adjacent: one vector copy per k."""
+        vec = ir.VectorType(self.t, width).as_pointer()
+        align = self.dtype.itemsize
         with for_range(b, 0, depth, "k") as k:
+            value = b.load(b.bitcast(b.gep(src, [b.mul(k, cs)]), vec), align=align)
+            b.store(value, b.bitcast(b.gep(out, [b.mul(k, i64(width))]), vec), align=align)
+
+    def _pack_depth(self, b, src, rs, depth, out, width):
+        """A sliver whose rows run along k: load `lanes` k of each row, transpose in registers."""
+        lanes, align = self.lanes, self.dtype.itemsize
+        vec = self.vec.as_pointer()
+        whole = b.mul(b.sdiv(depth, i64(lanes)), i64(lanes))
+        undef = ir.Constant(self.vec, None)
+        with for_range(b, 0, whole, "kv", lanes) as k:
+            for g in range(0, width, lanes):
+                count = min(lanes, width - g)
+                rows = [b.load(b.bitcast(b.gep(src, [b.add(b.mul(i64(g + r), rs), k)]), vec),
+                               align=align) if r < count else undef for r in range(lanes)]
+                for j, column in enumerate(_transpose(b, rows)):
+                    if count < lanes:
+                        column = b.shuffle_vector(column, undef, _mask(range(count)))
+                    where = b.gep(out, [b.add(b.mul(b.add(k, i64(j)), i64(width)), i64(g))])
+                    b.store(column, b.bitcast(where, column.type.as_pointer()), align=align)
+        self._pack_sliver(b, src, rs, i64(1), i64(0), depth, out, width, None, start=whole)
+
+    def _pack_sliver(self, b, src, rs, cs, base, depth, out, width, rows, start=0):
+        with for_range(b, start, depth, "k") as k:
             for r in range(width):
                 row = b.add(base, i64(r))
                 value = b.load(b.gep(src, [b.add(b.mul(row, rs), b.mul(k, cs))])) \
@@ -140,12 +184,27 @@ class _Gemm:
         return b.select(inside, value, ir.Constant(self.t, 0))
 
     # -- micro-kernel ------------------------------------------------------------------------
-    def _micro(self) -> ir.Function:
-        """C[mr x nr tile] (+)= Ap[kc x MR]^T Bp[kc x NR]; `first` overwrites instead of adding."""
-        fn, b = self._function("micro", [I64, self.p, self.p, self.p, I64, I1, I64, I64])
-        kc, ap, bp, c, ldc, first, mr, nr = fn.args
+    def micro(self, layout: str) -> ir.Function:
+        """The micro-kernel reading A laid out as `layout` (emitted on first use)."""
+        if layout not in self.micros:
+            self.micros[layout] = self._micro(layout)
+        return self.micros[layout]
+
+    def _micro(self, layout: str) -> ir.Function:
+        """C[mr x nr tile] (+)= A[mr x kc] Bp[kc x NR]; `first` overwrites instead of adding.
+
+        A is "packed" (Ap[k][MR]) or read where it lies: element (i, k) at `ap + i * lda + k`
+        ("depth") or `ap + i + k * lda` ("rows"); rows past `mr` read row 0, never stored.
+        """
+        args = [I64, self.p, I64, self.p, self.p, I64, I1, I64, I64]
+        fn, b = self._function(f"micro_{layout}", args)
+        kc, ap, lda, bp, c, ldc, first, mr, nr = fn.args
         for arg in (ap, bp, c):
             arg.add_attribute("noalias")
+        step = {"packed": i64(1), "depth": lda, "rows": i64(1)}[layout]
+        rows = [b.gep(ap, [b.select(b.icmp_signed("<", i64(i), mr), b.mul(i64(i), step), i64(0))])
+                for i in range(self.mr)]
+        k_step = {"packed": i64(self.mr), "depth": i64(1), "rows": lda}[layout]
         nv = self.nr // self.lanes
         zero = const(self.vec, 0.0)
         pre = b.block
@@ -160,7 +219,7 @@ class _Gemm:
                  for v in range(nv)]
         new = []
         for i in range(self.mr):
-            a = b.load(b.gep(ap, [b.add(b.mul(k, i64(self.mr)), i64(i))]))
+            a = b.load(b.gep(rows[i], [b.mul(k, k_step)]))
             splat = b.shuffle_vector(b.insert_element(ir.Constant(self.vec, None), a, i64(0)),
                                      ir.Constant(self.vec, None),
                                      ir.Constant(ir.VectorType(ir.IntType(32), self.lanes),
@@ -186,73 +245,149 @@ class _Gemm:
         return fn
 
     def _store_tile(self, b, fn, tile, c, ldc, first, mr, nr):
+        """C tile (+)= the accumulators; C is only read when adding (not on the first k block)."""
         full = b.and_(b.icmp_signed("==", mr, i64(self.mr)), b.icmp_signed("==", nr, i64(self.nr)))
-        with b.if_else(full) as (then, otherwise):
+        with b.if_else(full, likely=True) as (then, otherwise):
             with then:
                 for i, row in enumerate(tile):
                     for v, value in enumerate(row):
-                        ptr = b.bitcast(b.gep(c, [b.add(b.mul(i64(i), ldc),
-                                                        i64(v * self.lanes))]),
-                                        self.vec.as_pointer())
-                        old = b.select(first, const(self.vec, 0.0),
-                                       b.load(ptr, align=self.dtype.itemsize))
-                        b.store(b.fadd(old, value), ptr, align=self.dtype.itemsize)
+                        offset = b.add(b.mul(i64(i), ldc), i64(v * self.lanes))
+                        self._accumulate(b, b.gep(c, [offset]), value, first)
             with otherwise:
-                buf = b.alloca(self.t, size=self.mr * self.nr)
-                for i, row in enumerate(tile):
-                    for v, value in enumerate(row):
-                        ptr = b.gep(buf, [i64(i * self.nr + v * self.lanes)])
-                        b.store(value, b.bitcast(ptr, self.vec.as_pointer()), align=1)
-                with for_range(b, 0, mr, "ti") as ti:
-                    with for_range(b, 0, nr, "tj") as tj:
-                        src = b.load(b.gep(buf, [b.add(b.mul(ti, i64(self.nr)), tj)]))
-                        dst = b.gep(c, [b.add(b.mul(ti, ldc), tj)])
-                        old = b.select(first, ir.Constant(self.t, 0), b.load(dst))
-                        b.store(b.fadd(old, src), dst)
+                self._store_partial(b, tile, c, ldc, first, mr, nr)
+
+    def _accumulate(self, b, ptr, value, first):
+        """*ptr = value on the first k block, *ptr += value after it."""
+        ptr = b.bitcast(ptr, value.type.as_pointer())
+        align = self.dtype.itemsize
+        with b.if_else(first) as (then, otherwise):
+            with then:
+                b.store(value, ptr, align=align)
+            with otherwise:
+                b.store(b.fadd(b.load(ptr, align=align), value), ptr, align=align)
+
+    def _store_partial(self, b, tile, c, ldc, first, mr, nr):
+        """An edge tile: whole vectors where they fit, element by element past them."""
+        buf = b.alloca(self.t, size=self.mr * self.nr)
+        for i, row in enumerate(tile):
+            for v, value in enumerate(row):
+                ptr = b.gep(buf, [i64(i * self.nr + v * self.lanes)])
+                b.store(value, b.bitcast(ptr, self.vec.as_pointer()), align=1)
+        for i, row in enumerate(tile):
+            with b.if_then(b.icmp_signed("<", i64(i), mr)):
+                for v, value in enumerate(row):
+                    lo, hi = v * self.lanes, (v + 1) * self.lanes
+                    dst = b.gep(c, [b.add(b.mul(i64(i), ldc), i64(lo))])
+                    with b.if_else(b.icmp_signed("<=", i64(hi), nr)) as (whole, part):
+                        with whole:
+                            self._accumulate(b, dst, value, first)
+                        with part:
+                            self._store_tail(b, buf, i, lo, c, ldc, first, nr)
+
+    def _store_tail(self, b, buf, i, lo, c, ldc, first, nr):
+        with for_range(b, lo, _min(b, nr, i64(lo + self.lanes)), "tj") as j:
+            src = b.load(b.gep(buf, [b.add(i64(i * self.nr), j)]))
+            dst = b.gep(c, [b.add(b.mul(i64(i), ldc), j)])
+            self._accumulate(b, dst, src, first)
 
     # -- the blocked loops -------------------------------------------------------------------
-    def _gemm(self) -> ir.Function:
-        """gemm(A, rs_a, cs_a, B, rs_b, cs_b, C, ldc, M, N, K, Ap, Bp)."""
-        args = [self.p, I64, I64, self.p, I64, I64, self.p, I64, I64, I64, I64, self.p, self.p]
-        fn, b = self._function("gemm", args)
-        a, rs_a, cs_a, bm, rs_b, cs_b, c, ldc, m, n, k, ap, bp = fn.args
+    def _gemm(self, unit_a: str, pack_b: ir.Function) -> ir.Function:
+        """gemm(A, rs_a, cs_a, B, rs_b, cs_b, C, ldc, M, N, K, Bp, tile_fn, tile_ctx, row0, col0).
+
+        A is read in place: the micro-kernel's broadcasts touch each element of an A block
+        once per NR columns, from a few lines that stay in L1, so packing it costs more than
+        it saves. Only B, loaded as whole vectors, is packed into NR-wide slivers. A non-null
+        `tile_fn(tile_ctx, row_lo, row_hi, col_lo, col_hi)` finishes each tile after its last
+        K block (coordinates offset by row0/col0).
+        """
+        args = [self.p, I64, I64, self.p, I64, I64, self.p, I64, I64, I64, I64, self.p,
+                TILE_TYPE.as_pointer(), PTR, I64, I64]
+        fn, b = self._function(f"gemm.{unit_a}.{pack_b.name.rsplit('.', 1)[1]}", args)
+        a, rs_a, cs_a, bm, rs_b, cs_b, c, ldc, m, n, k, bp, *finish = fn.args
+        lda = cs_a if unit_a == "rows" else rs_a
         with for_range(b, 0, n, "jc", NC) as jc:
             nc = _min(b, i64(NC), b.sub(n, jc))
             with for_range(b, 0, k, "pc", KC) as pc:
                 kc = _min(b, i64(KC), b.sub(k, pc))
                 first = b.icmp_signed("==", pc, i64(0))
+                last = b.icmp_signed(">=", b.add(pc, kc), k)
                 b_src = b.gep(bm, [b.add(b.mul(pc, rs_b), b.mul(jc, cs_b))])
-                b.call(self.pack_b, [b_src, cs_b, rs_b, nc, kc, bp])
+                b.call(pack_b, [b_src, cs_b, rs_b, nc, kc, bp])
                 with for_range(b, 0, m, "ic", MC) as ic:
                     mc = _min(b, i64(MC), b.sub(m, ic))
                     a_src = b.gep(a, [b.add(b.mul(ic, rs_a), b.mul(pc, cs_a))])
-                    b.call(self.pack_a, [a_src, rs_a, cs_a, mc, kc, ap])
-                    self._tiles(b, ap, bp, c, ldc, ic, jc, mc, nc, kc, first)
+                    block = _Block(a_src, lda, unit_a, bp, c, ldc, ic, jc, mc, nc, kc, first)
+                    self._tiles(b, block, b.and_(last, b.icmp_unsigned(
+                        "!=", finish[0], ir.Constant(finish[0].type, None))), finish)
         b.ret_void()
         return fn
 
-    def _tiles(self, b, ap, bp, c, ldc, ic, jc, mc, nc, kc, first):
-        with for_range(b, 0, nc, "jr", self.nr) as jr:
-            nr = _min(b, i64(self.nr), b.sub(nc, jr))
-            b_panel = b.gep(bp, [b.mul(jr, kc)])
-            with for_range(b, 0, mc, "ir", self.mr) as ir_:
-                mr = _min(b, i64(self.mr), b.sub(mc, ir_))
-                a_panel = b.gep(ap, [b.mul(ir_, kc)])
-                row, col = b.add(ic, ir_), b.add(jc, jr)
-                c_tile = b.gep(c, [b.add(b.mul(row, ldc), col)])
-                b.call(self.micro, [kc, a_panel, b_panel, c_tile, ldc, first, mr, nr])
+    def _tiles(self, b, blk: _Block, finishing, finish):
+        micro = self.micro(blk.layout)
+        with for_range(b, 0, blk.nc, "jr", self.nr) as jr:
+            nr = _min(b, i64(self.nr), b.sub(blk.nc, jr))
+            b_panel = b.gep(blk.bp, [b.mul(jr, blk.kc)])
+            with for_range(b, 0, blk.mc, "ir", self.mr) as ir_:
+                mr = _min(b, i64(self.mr), b.sub(blk.mc, ir_))
+                a_panel = b.gep(blk.a, [ir_ if blk.layout == "rows" else b.mul(ir_, blk.lda)])
+                row, col = b.add(blk.ic, ir_), b.add(blk.jc, jr)
+                c_tile = b.gep(blk.c, [b.add(b.mul(row, blk.ldc), col)])
+                b.call(micro, [blk.kc, a_panel, blk.lda, b_panel, c_tile, blk.ldc, blk.first,
+                               mr, nr])
+                with b.if_then(finishing, likely=False):
+                    tile_fn, ctx, row0, col0 = finish
+                    row, col = b.add(row, row0), b.add(col, col0)
+                    b.call(tile_fn, [ctx, row, b.add(row, mr), col, b.add(col, nr)])
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One MC x NC block of C and the operands the micro-kernels read for it."""
+
+    a: ir.Value
+    lda: ir.Value
+    layout: str
+    bp: ir.Value
+    c: ir.Value
+    ldc: ir.Value
+    ic: ir.Value
+    jc: ir.Value
+    mc: ir.Value
+    nc: ir.Value
+    kc: ir.Value
+    first: ir.Value
 
 
 def _min(b, x, y):
     return b.select(b.icmp_signed("<", x, y), x, y)
 
 
-def _libc(module: ir.Module):
-    alloc = module.globals.get("aligned_alloc") or ir.Function(
+def _mask(indices) -> ir.Constant:
+    values = list(indices)
+    return ir.Constant(ir.VectorType(ir.IntType(32), len(values)), values)
+
+
+def _transpose(b, rows: list) -> list:
+    """Transpose a square block held as one vector per row: log2(n) rounds of block swaps."""
+    n = len(rows)
+    rows = list(rows)
+    half = n // 2
+    while half:
+        for i in range(n):
+            if i & half:
+                continue
+            j = i + half
+            low = [p if not p & half else n + p - half for p in range(n)]
+            high = [p + half if not p & half else n + p for p in range(n)]
+            rows[i], rows[j] = (b.shuffle_vector(rows[i], rows[j], _mask(low)),
+                                b.shuffle_vector(rows[i], rows[j], _mask(high)))
+        half //= 2
+    return rows
+
+
+def _libc(module: ir.Module) -> ir.Function:
+    return module.globals.get("aligned_alloc") or ir.Function(
         module, ir.FunctionType(PTR, [I64, I64]), "aligned_alloc")
-    free = module.globals.get("free") or ir.Function(
-        module, ir.FunctionType(ir.VoidType(), [PTR]), "free")
-    return alloc, free
 
 
 def _gemm_for(module: ir.Module, dtype: np.dtype) -> _Gemm:
@@ -281,9 +416,13 @@ def emit_matmul(kernel: MatmulKernel, module: ir.Module) -> ir.Function:
     m_lo, m_hi = (_share(b, kernel.m, t, nt, mr) if not split_batch and not split_n
                   else (i64(0), i64(kernel.m)))
     n_lo, n_hi = (_share(b, kernel.n, t, nt, nr) if split_n else (i64(0), i64(kernel.n)))
-    ap, bp, heap = _pack_buffers(b, module, gemm, kernel, t)
+    bp = _pack_buffer(b, module, gemm, kernel, t)
+    tile_fn = _emit_tile_epilogue(module, kernel)
     rs_a, cs_a = (i64(1), i64(kernel.m)) if kernel.transpose_a else (i64(kernel.k), i64(1))
     rs_b, cs_b = (i64(1), i64(kernel.k)) if kernel.transpose_b else (i64(kernel.n), i64(1))
+    # A's unit stride runs along m when transposed; B's along n unless transposed.
+    driver = gemm.driver("rows" if kernel.transpose_a else "depth",
+                         "depth" if kernel.transpose_b else "rows")
     with for_range(b, ranges[0], ranges[1], "batch") as index:
         a_off = b.mul(index, i64(kernel.m * kernel.k)) if kernel.a_batched else i64(0)
         b_off = b.mul(index, i64(kernel.k * kernel.n)) if kernel.b_batched else i64(0)
@@ -291,9 +430,9 @@ def emit_matmul(kernel: MatmulKernel, module: ir.Module) -> ir.Function:
                                                                      n_lo))
         a_base = b.add(a_off, b.mul(m_lo, rs_a))
         b_base = b.add(b_off, b.mul(n_lo, cs_b))
-        b.call(gemm.gemm, [b.gep(a, [a_base]), rs_a, cs_a, b.gep(bm, [b_base]), rs_b, cs_b,
-                           b.gep(c, [c_base]), i64(kernel.n), b.sub(m_hi, m_lo),
-                           b.sub(n_hi, n_lo), i64(kernel.k), ap, bp])
+        b.call(driver, [b.gep(a, [a_base]), rs_a, cs_a, b.gep(bm, [b_base]), rs_b, cs_b,
+                        b.gep(c, [c_base]), i64(kernel.n), b.sub(m_hi, m_lo),
+                        b.sub(n_hi, n_lo), i64(kernel.k), bp, tile_fn, task.args[0], m_lo, n_lo])
     if kernel.k == 0:  # an empty sum: C is zeros, which the blocked loops never write
         with for_range(b, ranges[0], ranges[1], "zb") as index:
             base = b.mul(index, i64(kernel.m * kernel.n))
@@ -301,19 +440,28 @@ def emit_matmul(kernel: MatmulKernel, module: ir.Module) -> ir.Function:
                 row = b.add(base, b.mul(i, i64(kernel.n)))
                 with for_range(b, n_lo, n_hi, "zj") as j:
                     b.store(ir.Constant(gemm.t, 0), b.gep(c, [b.add(row, j)]))
-    if kernel.epilogue is not None:  # 2-D only: the batch range is [0, 1) or empty
-        epilogue = _emit_epilogue(module, kernel)
-        pointers = [slot_pointer(b, items, op.slot, op.dtype)
-                    for op in kernel.epilogue.inputs if op is not None]
-        live = b.icmp_signed("<", ranges[0], ranges[1])
+    if kernel.epilogue is not None and kernel.k == 0:  # no K block ever finishes a tile
+        live = b.icmp_signed("<", ranges[0], ranges[1])  # 2-D only: [0, 1) or empty
         with b.if_then(live):
-            b.call(epilogue, [c, *pointers, m_lo, m_hi, n_lo, n_hi])
-    if heap:
-        free = _libc(module)[1]
-        b.call(free, [b.bitcast(ap, PTR)])
-        b.call(free, [b.bitcast(bp, PTR)])
+            b.call(tile_fn, [task.args[0], m_lo, m_hi, n_lo, n_hi])
     b.ret_void()
     return task
+
+
+def _emit_tile_epilogue(module: ir.Module, kernel: MatmulKernel) -> ir.Constant | ir.Function:
+    """`tile(items, row_lo, row_hi, col_lo, col_hi)` applying the epilogue (null without one)."""
+    if kernel.epilogue is None:
+        return ir.Constant(TILE_TYPE.as_pointer(), None)
+    epilogue = _emit_epilogue(module, kernel)
+    fn = ir.Function(module, TILE_TYPE, f"{kernel.name}.tile")
+    fn.linkage = "internal"
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    items = b.bitcast(fn.args[0], PTR.as_pointer())
+    pointers = [slot_pointer(b, items, op.slot, op.dtype)
+                for op in (kernel.out, *kernel.epilogue.inputs) if op is not None]
+    b.call(epilogue, [*pointers, *fn.args[1:]])
+    b.ret_void()
+    return fn
 
 
 def _emit_epilogue(module: ir.Module, kernel: MatmulKernel) -> ir.Function:
@@ -355,33 +503,26 @@ def _emit_epilogue(module: ir.Module, kernel: MatmulKernel) -> ir.Function:
     return fn
 
 
-def _pack_buffers(b, module, gemm: _Gemm, kernel: MatmulKernel, task):
-    """This task's packing buffers, sized for the kernel, allocated on its first call and kept.
+def _pack_buffer(b, module, gemm: _Gemm, kernel: MatmulKernel, task):
+    """This task's B packing buffer, sized for the kernel, allocated on its first call and kept.
 
     Small GEMMs run every step of a training loop: a heap block per call (and the page faults
     of a fresh one) cost more than their arithmetic. A plan is not reentrant anyway (its
-    temporaries are shared), so one pair of buffers per kernel and task index is enough.
+    temporaries are shared), so one buffer per kernel and task index is enough.
     """
     size = kernel.dtype.itemsize
     kc = max(1, min(KC, kernel.k))
-    mc = min(MC, -(-max(kernel.m, 1) // gemm.mr) * gemm.mr)
     nc = min(NC, -(-max(kernel.n, 1) // gemm.nr) * gemm.nr) + gemm.nr
-    counts = (_round(mc * kc * size) // size, _round(kc * nc * size) // size)
-    table_ty = ir.ArrayType(PTR, 2 * MAX_THREADS)
+    table_ty = ir.ArrayType(PTR, MAX_THREADS)
     table = ir.GlobalVariable(module, table_ty, f"{kernel.name}.packs")
     table.initializer = ir.Constant(table_ty, None)
     table.linkage = "internal"
-    alloc = _libc(module)[0]
     index = b.select(b.icmp_signed("<", task, i64(MAX_THREADS)), task, i64(0))
-    buffers = []
-    for which, count in enumerate(counts):
-        where = b.gep(table, [ir.Constant(ir.IntType(32), 0),
-                              b.add(b.mul(index, i64(2)), i64(which))])
-        have = b.load(where)
-        with b.if_then(b.icmp_unsigned("==", have, ir.Constant(PTR, None)), likely=False):
-            b.store(b.call(alloc, [i64(64), i64(count * size)]), where)
-        buffers.append(b.bitcast(b.load(where), gemm.p))
-    return buffers[0], buffers[1], False
+    where = b.gep(table, [ir.Constant(ir.IntType(32), 0), index])
+    with b.if_then(b.icmp_unsigned("==", b.load(where), ir.Constant(PTR, None)), likely=False):
+        alloc = _libc(module)
+        b.store(b.call(alloc, [i64(64), i64(_round(kc * nc * size))]), where)
+    return b.bitcast(b.load(where), gemm.p)
 
 
 def _round(nbytes: int) -> int:
