@@ -15,7 +15,7 @@ def compile_graph(graph, passes=DEFAULT_PIPELINE, *, use_disk_cache: bool = True
     """
     from fuseflow.compiler.executable import CompiledGraph
 
-    optimized = run_pipeline(graph, passes)
+    optimized = run_pipeline(graph, passes, cache=None if use_disk_cache else False)
     return CompiledGraph(graph, optimized, use_disk_cache=use_disk_cache)
 
 

@@ -48,15 +48,16 @@ def cache_key(codegen: Codegen, ir_text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _read(path: str) -> bytes | None:
+def read_entry(path: str, magic: bytes = MAGIC, what: str = "kernel") -> bytes | None:
+    """The payload of a checksummed entry; None when missing, or (with a warning) corrupt."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError:
         return None
-    digest, payload = data[len(MAGIC):len(MAGIC) + 64], data[len(MAGIC) + 64:]
-    if not data.startswith(MAGIC) or hashlib.sha256(payload).hexdigest().encode() != digest:
-        warnings.warn(f"fuseflow: discarding corrupt kernel cache entry {path}", stacklevel=4)
+    digest, payload = data[len(magic):len(magic) + 64], data[len(magic) + 64:]
+    if not data.startswith(magic) or hashlib.sha256(payload).hexdigest().encode() != digest:
+        warnings.warn(f"fuseflow: discarding corrupt {what} cache entry {path}", stacklevel=4)
         try:
             os.remove(path)
         except OSError:
@@ -82,11 +83,12 @@ def _atomic_write(path: str, data: bytes) -> None:
         raise
 
 
-def _write(path: str, payload: bytes) -> None:
+def write_entry(path: str, payload: bytes, magic: bytes = MAGIC, what: str = "kernel") -> None:
+    """Store `payload` with `magic` and its checksum, atomically; a failure only warns."""
     try:
-        _atomic_write(path, MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+        _atomic_write(path, magic + hashlib.sha256(payload).hexdigest().encode() + payload)
     except OSError as error:  # a read-only or full disk only costs the next process a compile
-        warnings.warn(f"fuseflow: could not write kernel cache entry {path}: {error}",
+        warnings.warn(f"fuseflow: could not write {what} cache entry {path}: {error}",
                       stacklevel=4)
 
 
@@ -145,20 +147,27 @@ def code_digest() -> str:
     """
     if not _code_digest:
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        h = hashlib.sha256()
-        for directory, subdirs, files in os.walk(root):
-            subdirs.sort()
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    path = os.path.join(directory, name)
-                    try:
-                        stat = os.stat(path)
-                    except OSError:
-                        continue
-                    h.update(f"{os.path.relpath(path, root)}|{stat.st_size}|"
-                             f"{stat.st_mtime_ns}\n".encode())
-        _code_digest.append(h.hexdigest())
+        lines: list[str] = []
+        _source_stats(root, "", lines)
+        _code_digest.append(hashlib.sha256("".join(lines).encode()).hexdigest())
     return _code_digest[0]
+
+
+def _source_stats(directory: str, prefix: str, lines: list[str]) -> None:
+    """Append `relative path|size|mtime` of each .py file under `directory`, sorted by name."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.endswith(".py"):
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue
+            lines.append(f"{prefix}{entry.name}|{stat.st_size}|{stat.st_mtime_ns}\n")
+        elif entry.name != "__pycache__" and entry.is_dir(follow_symlinks=False):
+            _source_stats(entry.path, f"{prefix}{entry.name}/", lines)
 
 
 _fingerprints: dict[object, str] = {}
@@ -273,7 +282,7 @@ def _load_or_compile_key(codegen: Codegen, key: str, make_ir: Callable[[], str],
             stats["memory_hits"] += 1
             return _memory[key]
         path = os.path.join(cache_dir(), key[:2], key + ".o")
-        payload = _read(path) if use_disk else None
+        payload = read_entry(path) if use_disk else None
         if payload is not None:
             try:
                 module = codegen.load(payload)
@@ -287,7 +296,7 @@ def _load_or_compile_key(codegen: Codegen, key: str, make_ir: Callable[[], str],
             payload = codegen.emit_object(ir_text)
             stats["compiled"] += 1
             if use_disk:
-                _write(path, payload)
+                write_entry(path, payload)
                 _write_metadata(path, metadata(codegen, name or module_name(ir_text),
                                                len(payload)))
             module = codegen.load(payload)

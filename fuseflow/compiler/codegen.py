@@ -46,7 +46,7 @@ class JitModule:
 class Codegen:
     """Own the host target machine, the optimization pipeline and the JIT engines."""
 
-    def __init__(self, opt_level: int = 3):
+    def __init__(self, opt_level: int = 3, loop_unrolling: bool = True):
         _initialize()
         self.triple = llvm.get_process_triple()
         self.cpu = llvm.get_host_cpu_name()
@@ -58,6 +58,7 @@ class Codegen:
         self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""),
                                                  self._create_target_machine(target, opt_level))
         self.opt_level = opt_level
+        self.loop_unrolling = loop_unrolling
         self.data_layout = str(self.target_machine.target_data)
         self._lock = threading.RLock()
         self._tuning = None
@@ -89,7 +90,8 @@ class Codegen:
 
     def cache_key(self) -> str:
         """Everything besides the module itself that decides the machine code."""
-        return f"{self.triple}|{self.cpu}|{self.features}|O{self.opt_level}|llvmlite-" \
+        unroll = "" if self.loop_unrolling else "|no-unroll"
+        return f"{self.triple}|{self.cpu}|{self.features}|O{self.opt_level}{unroll}|llvmlite-" \
                f"{llvmlite.__version__}"
 
     # -- modules -------------------------------------------------------------------------------
@@ -115,7 +117,7 @@ class Codegen:
                 self._tuning = llvm.create_pipeline_tuning_options(speed_level=self.opt_level)
                 self._tuning.loop_vectorization = True
                 self._tuning.slp_vectorization = True
-                self._tuning.loop_unrolling = True
+                self._tuning.loop_unrolling = self.loop_unrolling
                 self._pass_builder = llvm.create_pass_builder(self.target_machine, self._tuning)
             manager = self._pass_builder.getModulePassManager()
             manager.run(module, self._pass_builder)

@@ -230,7 +230,12 @@ class ThreadPool:
     """The loaded pool: its entry address and its thread-count knob."""
 
     def __init__(self, codegen):
-        self.jit = codegen.compile(build_pool_module(codegen))
+        from fuseflow.compiler import cache  # cache builds on codegen, which this module needs
+
+        # Keyed by the sources' digest: a warm start loads the pool without building its IR.
+        self.jit = cache.load_or_compile_lazy(codegen, "fuseflow_pool",
+                                              lambda: build_pool_module(codegen),
+                                              name="fuseflow_pool")
         self.parallel_address = self.jit.address(PARALLEL_NAME)
         llvm.add_symbol(PARALLEL_NAME, self.parallel_address)
         threads = codegen.engine.get_global_value_address("ff_pool_threads")

@@ -22,17 +22,46 @@ DEFAULT_PIPELINE: tuple[Pass, ...] = (
     fuse, eliminate_dead_code)
 
 
-def run_pipeline(graph: Graph, passes=DEFAULT_PIPELINE, *, verify: bool = True,
-                 trace: list | None = None) -> Graph:
-    """Run `passes` in order; verify the graph after each; append (pass, graph) to `trace`.
+# Verifying the graph after every pass costs about as much as the passes themselves: the test
+# suite turns it on (tests/conftest.py), a user's compile runs without it.
+VERIFY_PASSES = False
 
+
+def run_pipeline(graph: Graph, passes=DEFAULT_PIPELINE, *, verify: bool | None = None,
+                 trace: list | None = None, cache: bool | None = None) -> Graph:
+    """Run `passes` in order, verifying the graph after each; append (pass, graph) to `trace`.
+
+    `verify=None` verifies when `VERIFY_PASSES` is set (it is in the test suite).
     `passes=None` or the default pipeline itself honour `fuseflow.config.optimizer` options;
-    an explicit tuple runs as given.
+    an explicit tuple runs as given. `cache`: look the result up on disk (and store it) by the
+    graph's content; None means "when the configured default pipeline runs untraced".
     """
+    if verify is None:
+        verify = VERIFY_PASSES
+    default = passes is None or passes is DEFAULT_PIPELINE
+    if default:
+        passes = default_passes()
+    if cache is None:
+        cache = default and trace is None and bool(passes)
+    key = None
+    if cache:
+        from fuseflow.compiler.passes import pipeline_cache
+
+        cache = pipeline_cache.cacheable(graph)
+    if cache:
+        key = pipeline_cache.pipeline_key(graph, passes, verify)
+        stored = pipeline_cache.load(key, graph)
+        if stored is not None:
+            return stored
+    graph = _run_passes(graph, passes, verify, trace)
+    if key is not None:
+        pipeline_cache.store(key, graph)
+    return graph
+
+
+def _run_passes(graph: Graph, passes: tuple, verify: bool, trace: list | None) -> Graph:
     from fuseflow.graph.verify import verify_graph
 
-    if passes is None or passes is DEFAULT_PIPELINE:
-        passes = default_passes()
     for step in passes:
         graph = step(graph)
         if verify:
