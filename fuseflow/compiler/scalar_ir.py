@@ -8,6 +8,7 @@ Anything without a native form raises `LoweringUnsupported`, and the op runs its
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 from llvmlite import ir
@@ -17,6 +18,15 @@ from fuseflow.compiler.irtypes import I1, const, value_type
 from fuseflow.compiler.mathlib import IRMath, call_intrinsic
 
 BOOL = np.dtype(bool)
+
+
+# Transcendental functions emitted per IR builder: loops with them are tuned differently.
+_math_calls: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def math_calls(builder: ir.IRBuilder) -> int:
+    """How many exp/log/tanh/... expressions have been emitted through `builder`."""
+    return _math_calls.get(builder, 0)
 
 
 class LoweringUnsupported(NotImplementedError):
@@ -255,6 +265,7 @@ class IRScalarBuilder:
         x = self._float(x)
         if x.dtype.itemsize not in (4, 8):
             raise LoweringUnsupported(f"{name} on {x.dtype}")
+        _math_calls[self.b] = _math_calls.get(self.b, 0) + 1
         return self.wrap(getattr(IRMath(self.b, x.value.type), name)(x.value), x.dtype)
 
     def exp(self, x): return self._math("exp", x)
@@ -341,4 +352,5 @@ def lower_op(opdef, builder: ir.IRBuilder, args: list[Scalar], attrs: dict,
     return scalar_builder._as(result, np.dtype(out_dtype))
 
 
-__all__ = ["IRScalarBuilder", "LoweringUnsupported", "Scalar", "lower_op", "mathlib", "I1"]
+__all__ = ["IRScalarBuilder", "LoweringUnsupported", "Scalar", "lower_op", "math_calls", "mathlib",
+           "I1"]

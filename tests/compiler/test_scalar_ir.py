@@ -98,3 +98,21 @@ def test_bool_inputs_and_outputs():
     x = np.array([True, False, True, False])
     y = np.array([True, True, False, False])
     _check(lambda b, u, v: b.logical_and(u, b.logical_not(v)), [x, y], np.bool_)
+
+
+def test_math_calls_counts_transcendental_functions_per_builder():
+    from llvmlite import ir
+
+    from fuseflow.compiler.scalar_ir import math_calls
+
+    module = ir.Module("count")
+    fn = ir.Function(module, ir.FunctionType(ir.FloatType(), [ir.FloatType()]), "f")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    sb = IRScalarBuilder(b, np.float32)
+    x = sb.wrap(fn.args[0], np.float32)
+    y = sb.add(sb.mul(x, 2.0), 1.0)
+    assert math_calls(b) == 0
+    y = sb.tanh(sb.exp(y))
+    assert math_calls(b) == 2
+    assert math_calls(ir.IRBuilder(fn.append_basic_block("other"))) == 0
+    b.ret(y.value)

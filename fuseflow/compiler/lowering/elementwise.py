@@ -14,11 +14,15 @@ from llvmlite import ir
 
 from fuseflow.compiler.irtypes import I1, I8, I64, PTR, storage_type
 from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer, task_range
-from fuseflow.compiler.scalar_ir import IRScalarBuilder, Scalar, lower_op
+from fuseflow.compiler.scalar_ir import IRScalarBuilder, Scalar, lower_op, math_calls
 from fuseflow.compiler.threadpool import TASK_TYPE
 from fuseflow.core.registry import REGISTRY
 
 PARALLEL_MIN_ELEMENTS = 1 << 15  # below this a second thread costs more than it saves
+# Vector iterations per loop trip when the body calls exp/tanh/...: their dependency chains
+# (~60 cycles) are longer than the out-of-order window can overlap one iteration at a time;
+# four interleaved chains cut W4's kernel time by ~12% on AVX2 (vs 1, 2, 3, 6 and 8).
+MATH_INTERLEAVE = 4
 
 
 @dataclass(frozen=True)
@@ -137,23 +141,42 @@ class _Body:
         return self.fn
 
     def _level(self, b, depth, lo, hi, pointers, offsets):
+        calls = 0
         with for_range(b, lo, hi, name=f"i{depth}") as i:
             here = [b.add(off, b.mul(i, i64(st[depth]))) if st[depth] else off
                     for off, st in zip(offsets, self.strides)]
             if depth + 1 < len(self.sizes):
                 self._level(b, depth + 1, i64(0), i64(self.sizes[depth + 1]), pointers, here)
             else:
-                self._element(b, pointers, here)
+                calls = self._element(b, pointers, here)
+            last = b.block
+        if calls:
+            interleave_loop(last.terminator, MATH_INTERLEAVE)
 
-    def _element(self, b, pointers, offsets):
+    def _element(self, b, pointers, offsets) -> int:
+        """Emit one element's loads, expression and stores; returns its math-call count."""
         k = self.k
         sb = IRScalarBuilder(b, k.entries[0].dtype if k.entries else np.float32)
+        before = math_calls(b)
         n_in = len(k.inputs)
         loaded = [_load(b, pointers[j], offsets[j], op.dtype, sb)
                   for j, op in enumerate(k.inputs)]
         values = emit_expression(b, k.entries, loaded)
         for j, (entry, _) in enumerate(k.outputs):
             _store(b, values[n_in + entry], pointers[n_in + j], offsets[n_in + j])
+        return math_calls(b) - before
+
+
+def interleave_loop(back_edge: ir.Instruction, count: int) -> None:
+    """Ask the loop vectorizer to interleave the loop closed by `back_edge` `count` times."""
+    module = back_edge.module
+    hint = module.add_metadata([ir.MetaDataString(module, "llvm.loop.interleave.count"),
+                                ir.Constant(ir.IntType(32), count)])
+    # A loop ID is a node whose first operand is itself; llvmlite builds nodes from their
+    # operands, so the self-reference is patched in afterwards.
+    loop_id = module.add_metadata([hint, ir.MetaDataString(module, f"ff.loop.{id(back_edge)}")])
+    loop_id.operands = (loop_id, hint)
+    back_edge.set_metadata("llvm.loop", loop_id)
 
 
 def emit_elementwise(kernel: ElementwiseKernel, module: ir.Module) -> ir.Function:

@@ -11,8 +11,9 @@ from llvmlite import ir
 from fuseflow.compiler import cache
 from fuseflow.compiler.codegen import get_codegen
 from fuseflow.compiler.irtypes import I1, I8, I64, storage_type
+from fuseflow.compiler.lowering.elementwise import MATH_INTERLEAVE, interleave_loop
 from fuseflow.compiler.lowering.loops import for_range
-from fuseflow.compiler.scalar_ir import IRScalarBuilder
+from fuseflow.compiler.scalar_ir import IRScalarBuilder, math_calls
 
 _counter = [0]
 
@@ -36,6 +37,9 @@ def _emit(fn: Callable, in_dtypes: list[np.dtype], out_dtype: np.dtype, name: st
         if result.type == I1:
             result = b.zext(result, I8)
         b.store(result, b.gep(func.args[len(in_dtypes)], [i]))
+        last = b.block
+    if math_calls(b):  # the same loop shape as fused kernels, for tests and inspection
+        interleave_loop(last.terminator, MATH_INTERLEAVE)
     b.ret_void()
     return str(module)
 
