@@ -23,7 +23,12 @@ from fuseflow.compiler.lowering.pool import plan_avg_pool, plan_max_pool
 from fuseflow.compiler.lowering.reduction import COMBINERS, ReductionKernel, plan_arg, split_axes
 from fuseflow.compiler.lowering.softmax import BACKWARD, FORWARD, plan_softmax, plan_softmax_xent
 from fuseflow.compiler.matmul import Epilogue, MatmulKernel
-from fuseflow.compiler.plan_rules import FOLD_MAX_ELEMENTS, epilogue_consumer, fold_at_plan_time
+from fuseflow.compiler.plan_rules import (
+    FOLD_MAX_ELEMENTS,
+    epilogue_consumer,
+    epilogue_operand,
+    fold_at_plan_time,
+)
 from fuseflow.core.registry import REGISTRY, OpKind, Reduction
 from fuseflow.core.shape import TensorSpec
 from fuseflow.graph.graph import Graph
@@ -128,7 +133,7 @@ class _Builder:
         self.current_var: dict[str, int] = {}
         self.output_nodes = {n for n, _ in graph.outputs}
         self.kernels = 0
-        self.pending: dict[int, int] = {}  # matmul node -> the consumer it waits to fuse with
+        self.pending: dict[int, int] = {}  # matmul/conv2d -> the consumer it waits to fuse with
         self.known: set[int] = set()  # small CONST slots: graph constants and values below
         self.derived: set[int] = set()  # CONST slots computed while planning (from shapes)
 
@@ -165,7 +170,7 @@ class _Builder:
             self._flush_pending(node)
             producer, index = self.graph.input_edges(node)[0]
             self.value[(node, 0)] = self.value[(producer, index)]
-        elif self._defer_matmul(node) or self._lower_epilogue(node):
+        elif self._defer_product(node) or self._lower_epilogue(node):
             return
         else:
             self._flush_pending(node)
@@ -175,8 +180,8 @@ class _Builder:
     def _fold(self, node: int, op: str) -> bool:
         return fold_at_plan_time(self, node, op)
 
-    def _defer_matmul(self, node: int) -> bool:
-        """Hold back a matmul whose one consumer may become its epilogue (emitted with it)."""
+    def _defer_product(self, node: int) -> bool:
+        """Hold back a matmul or conv2d whose one consumer may become its epilogue."""
         consumer = epilogue_consumer(self.graph, self.specs, node)
         if consumer is None or not self._native(node):
             return False
@@ -184,24 +189,28 @@ class _Builder:
         return True
 
     def _flush_pending(self, node: int) -> None:
-        """Emit held-back matmuls `node` reads as plain kernels (it cannot be their epilogue)."""
+        """Emit held-back products `node` reads as plain kernels (it cannot be their epilogue)."""
         for producer in self.graph.inputs(node):
-            if self.pending.pop(producer, None) is not None and not _lower_matmul(self, producer):
+            if self.pending.pop(producer, None) is not None and not _lower_product(self, producer):
                 self._fallback(producer, _fallback_reason(self.graph, producer))
 
     def _lower_epilogue(self, node: int) -> bool:
-        """Lower `node` as the epilogue of the held-back matmul it reads, if it can be."""
-        matmuls = [p for p in self.graph.inputs(node) if self.pending.get(p) == node]
-        if len(matmuls) != 1 or not self._native(node):
+        """Lower `node` as the epilogue of the held-back product it reads, if it can be."""
+        products = [p for p in self.graph.inputs(node) if self.pending.get(p) == node]
+        if len(products) != 1 or not self._native(node):
             return False
         expression = _elementwise_entries(self, node)
         if expression is None:
             return False
         entries, result = expression
-        product = matmuls[0]
-        inputs = tuple(None if p == product else self._operand(p, i)
-                       for p, i in self.graph.input_edges(node))
-        if not _lower_matmul(self, product, Epilogue(inputs, tuple(entries), result), node):
+        product = products[0]
+        shape = tuple(self.spec(product).shape)
+        edges = self.graph.input_edges(node)
+        inputs = tuple(None if p == product else epilogue_operand(self._operand(p, i), shape)
+                       for p, i in edges)
+        if inputs.count(None) != [p for p, _ in edges].count(product):
+            return False  # an operand the GEMM's rows cannot index: the plain path emits both
+        if not _lower_product(self, product, Epilogue(inputs, tuple(entries), result), node):
             return False  # still pending: the plain path emits it
         del self.pending[product]
         return True
@@ -361,6 +370,13 @@ def _lower_matmul(builder: _Builder, node: int, epilogue: Epilogue | None = None
                           attrs["transpose_a"], attrs["transpose_b"], *batched, epilogue)
     builder._add_kernel(kernel, [node] if consumer is None else [node, consumer])
     return True
+
+
+def _lower_product(builder: _Builder, node: int, epilogue: Epilogue | None = None,
+                   consumer: int | None = None) -> bool:
+    """The GEMM-backed kernels of a held-back matmul or conv2d, with `epilogue` if given."""
+    lower = _lower_matmul if builder.graph.op(node) == "matmul" else plan_conv
+    return lower(builder, node, epilogue, consumer)
 
 
 def _lower_reduction(builder: _Builder, node: int) -> bool:

@@ -1,5 +1,5 @@
 """Planning rules that look at the graph around a node: shape queries folded into plan
-constants, and which elementwise consumer a matmul can take as its epilogue."""
+constants, and which elementwise consumer a matmul or conv2d can take as its epilogue."""
 
 from __future__ import annotations
 
@@ -54,17 +54,16 @@ def fold_at_plan_time(builder, node: int, op: str) -> bool:
 
 
 def epilogue_consumer(graph: Graph, specs: dict, node: int) -> int | None:
-    """The elementwise node a 2-D float matmul can hand its product to, or None.
+    """The elementwise node a GEMM-backed product (2-D matmul, conv2d) can hand its result to.
 
     It must be the product's only reader (the product is then never stored on its own), of the
     product's shape and dtype (the epilogue writes over the product in place).
     """
-    if graph.op(node) != "matmul" or node in {n for n, _ in graph.outputs}:
-        return None
     spec = specs[node]
+    if not _gemm_product(graph.op(node), spec) or node in {n for n, _ in graph.outputs}:
+        return None
     readers = graph.users(node)
-    if not isinstance(spec, TensorSpec) or len(spec.shape) != 2 or len(set(readers)) != 1 or \
-            spec.dtype.np_dtype.kind != "f" or spec.dtype.np_dtype.itemsize not in (4, 8):
+    if len(set(readers)) != 1:
         return None
     consumer = readers[0]
     out = specs[consumer]
@@ -76,3 +75,26 @@ def epilogue_consumer(graph: Graph, specs: dict, node: int) -> int | None:
     if any(graph.op(user) in _WRITES for user in graph.users(consumer)):
         return None  # a variable update: planning folds the consumer into the in-place write
     return consumer
+
+
+def _gemm_product(op: str, spec) -> bool:
+    """A float result one 2-D GEMM writes: a 2-D matmul, or conv2d ([n*oh*ow, o] rows)."""
+    if not isinstance(spec, TensorSpec) or spec.dtype.np_dtype.kind != "f" or \
+            spec.dtype.np_dtype.itemsize not in (4, 8):
+        return False
+    return op == "conv2d" or (op == "matmul" and len(spec.shape) == 2)
+
+
+def epilogue_operand(operand, shape: tuple[int, ...]):
+    """`operand` (an Operand broadcast to `shape`) seen as [rows, columns] of the GEMM writing
+    `shape` ([prod(shape[:-1]), shape[-1]]); None when its rows do not follow the GEMM's rows.
+    """
+    padded = (1,) * (len(shape) - len(operand.shape)) + tuple(operand.shape)
+    leading = padded[:-1]
+    if all(d == 1 for d in leading):
+        rows = 1
+    elif leading == tuple(shape[:-1]):
+        rows = int(np.prod(leading, dtype=np.int64))
+    else:
+        return None  # broadcast over some leading axes only: not one row stride
+    return type(operand)(operand.slot, (rows, padded[-1]), operand.dtype)

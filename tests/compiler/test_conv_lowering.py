@@ -42,4 +42,27 @@ def test_compiled_conv_and_gradients_match_eager(geometry, dtype):
     run([x.numpy(), w.numpy()])
     plan = run._last.plan
     assert not [s for s in plan.fallbacks if s.op.startswith("conv2d")]
-    assert sum(isinstance(s, Im2colKernel) for s in plan.steps) == 3
+    im2cols = [s for s in plan.steps if isinstance(s, Im2colKernel)]
+    # the filter gradient reuses the forward conv's im2col matrix; col2im is the third
+    assert [k.gather for k in im2cols] == [True, False]
+
+
+@pytest.mark.parametrize("parts", [(4,), (2,), (3,)])
+def test_filter_gradient_split_over_row_blocks_matches_eager(monkeypatch, parts):
+    from fuseflow.compiler.lowering import conv
+    from fuseflow.compiler.lowering.reduction import ReductionKernel
+
+    monkeypatch.setattr(conv, "K_SPLIT_PARTS", parts)
+    monkeypatch.setattr(conv, "K_SPLIT_MIN_ROWS", 4)
+    rng = np.random.default_rng(1)
+    x = ff.constant(rng.standard_normal((2, 7, 6, 3)).astype(np.float32))  # 2*5*4 = 40 rows
+    w = ff.constant(rng.standard_normal((3, 3, 3, 4)).astype(np.float32))
+    compiled = ff.function(lambda a, b: conv_and_grads(a, b, 1, "VALID", 1), jit_compile=True)
+    got, want = compiled(x, w), conv_and_grads(x, w, 1, "VALID", 1)
+    for g, e in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-5, atol=1e-5)
+    run = compiled.get_concrete_function(x, w).executable()
+    run([x.numpy(), w.numpy()])
+    sums = [s for s in run._last.plan.steps if isinstance(s, ReductionKernel)
+            and s.name.endswith("filter_grad_sum")]
+    assert [s.r for s in sums] == ([] if 40 % parts[0] else [parts[0]])

@@ -6,6 +6,8 @@ backprop_input:  dcols = dy @ w^T; dx = col2im(dcols)             (sums overlapp
 
 `cols` is a plan temporary of [n*out_h*out_w, kh*kw*c]; padding reads as zeros and is never
 written. im2col splits rows between threads; col2im splits images (their pixels are disjoint).
+A filter gradient reuses its forward conv's `cols`; a small one sums row blocks separately.
+conv2d's GEMM can take an epilogue (bias, activation, ...): see `plan_rules.epilogue_consumer`.
 """
 
 from __future__ import annotations
@@ -15,14 +17,20 @@ from dataclasses import dataclass
 import numpy as np
 from llvmlite import ir
 
+from fuseflow.compiler.fused import fused_name
 from fuseflow.compiler.irtypes import storage_type
 from fuseflow.compiler.lowering.elementwise import Operand
 from fuseflow.compiler.lowering.loops import emit_split_task, for_range, i64
-from fuseflow.compiler.matmul import MatmulKernel
+from fuseflow.compiler.lowering.reduction import ReductionKernel
+from fuseflow.compiler.matmul import Epilogue, MatmulKernel
+from fuseflow.core.dtypes import as_dtype
 from fuseflow.core.ops._windows import window
 from fuseflow.core.shape import TensorSpec
 
 PARALLEL_MIN_ELEMENTS = 1 << 15
+K_SPLIT_MAX_OUTPUT = 4096  # filter gradients up to this many elements split their row sum
+K_SPLIT_MIN_ROWS = 1024  # ... into parts of at least this many rows
+K_SPLIT_PARTS = (4, 2)  # tried in order; a part count must divide the rows
 
 
 @dataclass
@@ -44,6 +52,10 @@ class Im2colKernel:
     def parallel(self) -> bool:
         return int(np.prod(self.cols.shape, dtype=np.int64)) >= PARALLEL_MIN_ELEMENTS and \
             self.image.shape[0] > 1
+
+    @property
+    def geometry(self) -> tuple:
+        return self.ksize, self.strides, self.dilations, self.out_hw, self.pads
 
     def read_slots(self) -> list[int]:
         return [self.image.slot if self.gather else self.cols.slot]
@@ -102,52 +114,128 @@ def emit_im2col(kernel: Im2colKernel, module: ir.Module) -> ir.Function:
         lambda b, buffers, lo, hi: _emit_body(b, kernel, *buffers, lo, hi))
 
 
-def plan_conv(builder, node: int) -> bool:
-    """Plan conv2d / conv2d_backprop_filter / conv2d_backprop_input as im2col + GEMM."""
+@dataclass
+class _Conv:
+    """One conv node being planned: its GEMM view and where its kernels go."""
+
+    builder: object
+    nodes: list[int]  # the conv (and the consumer its epilogue computes)
+    geometry: tuple  # Im2colKernel's ksize, strides, dilations, out_hw, pads
+    rows: int  # n * out_h * out_w
+    depth: int  # kh * kw * c
+    out: Operand
+    epilogue: Epilogue | None
+
+    def cols(self) -> Operand:
+        spec = TensorSpec((self.rows, self.depth), as_dtype(self.out.dtype))
+        return Operand(self.builder.plan.add_slot("temp", spec), (self.rows, self.depth),
+                       self.out.dtype)
+
+    def add(self, kernel, gemm: bool = True) -> None:
+        """Add a kernel; only the GEMM computes the epilogue's consumer too."""
+        self.builder._add_kernel(kernel, self.nodes if gemm else self.nodes[:1])
+
+    def name(self, what: str) -> str:
+        return self.builder._kernel_name(what)
+
+
+def plan_conv(builder, node: int, epilogue: Epilogue | None = None,
+              consumer: int | None = None) -> bool:
+    """Plan conv2d / conv2d_backprop_filter / conv2d_backprop_input as im2col + GEMM.
+
+    With an epilogue (conv2d only) the GEMM applies it to each output row block it finishes
+    and writes `consumer`'s result: the conv's own output is never stored.
+    """
     graph = builder.graph
     op, attrs = graph.op(node), graph.attrs(node)
     ins = [builder._operand(p, i) for p, i in graph.input_edges(node)]
     spec = builder.specs[node]
     dtype = spec.dtype.np_dtype
-    if dtype not in (np.float32, np.float64) or any(o.dtype != dtype for o in ins):
+    if dtype not in (np.float32, np.float64) or any(o.dtype != dtype for o in ins) or \
+            op not in _PLANNERS or (epilogue is not None and op != "conv2d"):
         return False
-    if op == "conv2d":
-        x, w = ins
-        image_shape, ksize = x.shape, w.shape[:2]
-    elif op == "conv2d_backprop_filter":
-        x, dy = ins
-        image_shape, ksize = x.shape, tuple(attrs["filter_shape"][:2])
-    elif op == "conv2d_backprop_input":
-        w, dy = ins
-        image_shape, ksize = tuple(spec.shape), w.shape[:2]
-    else:
-        return False
+    image_shape, ksize = _image_and_kernel(op, ins, attrs, tuple(spec.shape))
     n, h, wd, c = image_shape
     win = window(op, (h, wd), ksize, attrs["strides"], attrs["padding"], attrs["dilations"])
-    rows, depth = n * win.out[0] * win.out[1], ksize[0] * ksize[1] * c
-    cols_slot = builder.plan.add_slot("temp", TensorSpec((rows, depth), spec.dtype))
-    cols = Operand(cols_slot, (rows, depth), dtype)
-    out = Operand(builder._result_slot(node), tuple(spec.shape), dtype)
     geometry = (tuple(ksize), tuple(win.strides), tuple(win.dilations), tuple(win.out),
                 (win.pads[0][0], win.pads[1][0]))
-    nodes = [node]
-    if op == "conv2d":
-        builder._add_kernel(Im2colKernel(builder._kernel_name("im2col"), x, cols, *geometry),
-                            nodes)
-        o = w.shape[3]
-        builder._add_kernel(MatmulKernel(builder._kernel_name("conv2d"), cols, w, out, rows, o,
-                                         depth, 1, False, False, False, False), nodes)
-    elif op == "conv2d_backprop_filter":
-        builder._add_kernel(Im2colKernel(builder._kernel_name("im2col"), x, cols, *geometry),
-                            nodes)
-        o = dy.shape[3]
-        builder._add_kernel(MatmulKernel(builder._kernel_name("conv2d_filter_grad"), cols, dy,
-                                         out, depth, o, rows, 1, True, False, False, False),
-                            nodes)
-    else:
-        o = dy.shape[3]
-        builder._add_kernel(MatmulKernel(builder._kernel_name("conv2d_input_grad"), dy, w, cols,
-                                         rows, depth, o, 1, False, True, False, False), nodes)
-        builder._add_kernel(Im2colKernel(builder._kernel_name("col2im"), out, cols, *geometry,
-                                         gather=False), nodes)
+    written = node if consumer is None else consumer
+    out = Operand(builder._result_slot(written), tuple(spec.shape), dtype)
+    conv = _Conv(builder, [node] if consumer is None else [node, consumer], geometry,
+                 n * win.out[0] * win.out[1], ksize[0] * ksize[1] * c, out, epilogue)
+    _PLANNERS[op](conv, *ins)
     return True
+
+
+def _image_and_kernel(op: str, ins: list[Operand], attrs, out_shape: tuple) -> tuple:
+    """(the NHWC image's shape, the kernel's (kh, kw)) of a conv op."""
+    if op == "conv2d":
+        return ins[0].shape, ins[1].shape[:2]
+    if op == "conv2d_backprop_filter":
+        return ins[0].shape, tuple(attrs["filter_shape"][:2])
+    return out_shape, ins[0].shape[:2]
+
+
+def _forward(conv: _Conv, x: Operand, w: Operand) -> None:
+    cols = _im2col(conv, x)
+    o = w.shape[3]
+    name = "conv2d" if conv.epilogue is None else fused_name(
+        (("conv2d", None, ()),) + tuple((e.op, None, ()) for e in conv.epilogue.entries))
+    conv.add(MatmulKernel(conv.name(name), cols, w, conv.out, conv.rows, o, conv.depth, 1,
+                          False, False, False, False, conv.epilogue))
+
+
+def _filter_grad(conv: _Conv, x: Operand, dy: Operand) -> None:
+    cols, o = _im2col(conv, x), dy.shape[3]
+    parts = _k_parts(conv.depth, o, conv.rows)
+    if parts == 1:
+        conv.add(MatmulKernel(conv.name("conv2d_filter_grad"), cols, dy, conv.out, conv.depth,
+                              o, conv.rows, 1, True, False, False, False))
+        return
+    # A small filter summed over many rows: the GEMM's own split (over M or N) would leave
+    # each thread packing the whole other operand for a sliver of output. Split the sum over
+    # rows instead (a batch of `parts` GEMMs) and add the partial filters up.
+    k = conv.rows // parts
+    spec = TensorSpec((parts, conv.depth, o), as_dtype(conv.out.dtype))
+    partial = Operand(conv.builder.plan.add_slot("temp", spec), spec.shape, conv.out.dtype)
+    cols = Operand(cols.slot, (parts, k, conv.depth), cols.dtype)
+    dy = Operand(dy.slot, (parts, k, o), dy.dtype)
+    conv.add(MatmulKernel(conv.name("conv2d_filter_grad"), cols, dy, partial, conv.depth, o, k,
+                          parts, True, False, True, True))
+    conv.add(ReductionKernel(conv.name("conv2d_filter_grad_sum"), partial, conv.out, 1, parts,
+                             conv.depth * o, "add", 0.0))
+
+
+def _k_parts(depth: int, o: int, rows: int) -> int:
+    """How many row blocks a filter gradient's GEMM sums separately (1: one plain GEMM)."""
+    if depth * o > K_SPLIT_MAX_OUTPUT:
+        return 1
+    return next((p for p in K_SPLIT_PARTS if rows % p == 0 and rows // p >= K_SPLIT_MIN_ROWS),
+                1)
+
+
+def _input_grad(conv: _Conv, w: Operand, dy: Operand) -> None:
+    cols = conv.cols()
+    conv.add(MatmulKernel(conv.name("conv2d_input_grad"), dy, w, cols, conv.rows, conv.depth,
+                          dy.shape[3], 1, False, True, False, False))
+    conv.add(Im2colKernel(conv.name("col2im"), conv.out, cols, *conv.geometry, gather=False))
+
+
+def _im2col(conv: _Conv, image: Operand) -> Operand:
+    """The im2col matrix of `image`: one an earlier kernel of the plan wrote, or a new one.
+
+    A training step's filter gradient needs the very matrix its forward conv built. While
+    planning, a slot holds one graph value and is written once, so an im2col of the same slot
+    with the same geometry is that matrix already.
+    """
+    for step in conv.builder.plan.steps:
+        if isinstance(step, Im2colKernel) and step.gather and step.image == image and \
+                step.geometry == conv.geometry:
+            return step.cols
+    cols = conv.cols()
+    conv.add(Im2colKernel(conv.name("im2col"), image, cols, *conv.geometry), gemm=False)
+    return cols
+
+
+_PLANNERS = {"conv2d": _forward, "conv2d_backprop_filter": _filter_grad,
+             "conv2d_backprop_input": _input_grad}
