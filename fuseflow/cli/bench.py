@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import warnings
 
 import numpy as np
@@ -47,10 +48,16 @@ def run_bench(keys: list[str], budget: float = 1.0, modes=MODES) -> list:
     return results
 
 
+# The side measured before may leave the OS busy for a while (returning the memory of
+# thousands of large temporaries); a pause keeps that off the next side's clock.
+SETTLE_S = 0.5
+
+
 def _run_one(work, key: str, budget: float, modes, measure) -> dict:
     row = {"key": key, "title": work.title, "unit": "GFLOP/s" if work.flops else "µs",
            "baseline": work.baseline}
     for side in dict.fromkeys((work.baseline, "numpy", *modes)):
+        time.sleep(min(SETTLE_S, budget))
         timing = measure(work.build(side), budget_s=budget, warmup_s=min(0.2, budget),
                          min_blocks=5)
         row[side] = timing.median_us
