@@ -106,7 +106,11 @@ class _Gemm:
         """The blocked loops for operands whose unit stride runs along `unit_a` / `unit_b`."""
         key = (unit_a, unit_b)
         if key not in self.drivers:
-            self.drivers[key] = self._gemm(unit_a, self._pack(unit_b))
+            driver = self._gemm(unit_a, self._pack(unit_b))
+            # One copy per module: inlined into each kernel calling it, the blocked loops
+            # doubled the module's machine code (and its compile time) for no measured speed.
+            driver.attributes.add("noinline")
+            self.drivers[key] = driver
         return self.drivers[key]
 
     def _function(self, name: str, args: list, ret=None) -> tuple[ir.Function, ir.IRBuilder]:
