@@ -271,17 +271,33 @@ def _numel(spec) -> int:
 
 
 def estimate_flops(graph: Graph, specs: dict, node: int, ops: list[str]) -> int:
-    """Floating-point operations: 2mnk per matmul, one per element per op otherwise."""
+    """Floating-point operations: 2mnk per matmul, 2 per tap per conv output, one per
+    element per op otherwise."""
     out = _spec(specs, node)
     kind = REGISTRY[graph.op(node)].kind
     if kind is OpKind.MATMUL:
         a = _spec(specs, *graph.input_edges(node)[0])
         k = a.shape[-2] if graph.attrs(node).get("transpose_a") else a.shape[-1]
         return 2 * _numel(out) * int(k)
-    if kind in (OpKind.REDUCTION, OpKind.CONV) and graph.inputs(node):
+    if kind is OpKind.CONV:
+        return _conv_flops(graph, specs, node)
+    if kind is OpKind.REDUCTION and graph.inputs(node):
         return _numel(_spec(specs, *graph.input_edges(node)[0]))
     counted = [op for op in ops if op not in _COST_FREE]
     return _numel(out) * max(len(counted), 1 if kind is OpKind.ELEMENTWISE and counted else 0)
+
+
+def _conv_flops(graph: Graph, specs: dict, node: int) -> int:
+    """2 * (output elements) * (taps per output): the same for a conv and its two gradients."""
+    op, attrs = graph.op(node), graph.attrs(node)
+    edges = graph.input_edges(node)
+    if op.endswith("backprop_filter"):
+        kh, kw, c = attrs["filter_shape"][:3]
+    else:
+        kh, kw, c = _spec(specs, *edges[0 if op.endswith("backprop_input") else 1]).shape[:3]
+    y = _spec(specs, node) if op in ("conv2d", "depthwise_conv2d") else _spec(specs, *edges[-1])
+    per_output = int(kh) * int(kw) * (1 if op.startswith("depthwise") else int(c))
+    return 2 * _numel(y) * per_output
 
 
 def estimate_bytes(graph: Graph, specs: dict, node: int) -> int:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import fuseflow as ff
-from fuseflow.compiler.explain import explain
+from fuseflow.compiler.explain import estimate_flops, explain
+from fuseflow.compiler.plan import concrete_specs
 
 
 def _step(x, w, b):
@@ -97,3 +98,27 @@ def test_a_training_step_with_variable_updates_is_explained():
     kernels = explain(train, np.ones((4, 3), np.float32)).kernels
     update = [k for k in kernels if "assign_sub" in k.ops]
     assert update and update[0].shape == ()  # the update writes state and returns nothing
+
+
+
+@pytest.mark.parametrize("depthwise", [False, True])
+def test_conv_flops_count_two_per_tap_for_the_conv_and_both_gradients(depthwise):
+    x = ff.TensorSpec((2, 6, 6, 3), ff.float32)
+    w = ff.TensorSpec((3, 3, 3, 4), ff.float32)
+    conv = ff.nn.depthwise_conv2d if depthwise else ff.nn.conv2d
+    strides = [1, 1, 1, 1] if depthwise else 1
+
+    def step(x, w):
+        with ff.GradientTape() as tape:
+            tape.watch([x, w])
+            y = conv(x, w, strides, "VALID")
+        return tape.gradient(y, [x, w])
+
+    graph = ff.function(step).get_concrete_function(x, w).graph
+    specs = concrete_specs(graph, [x, w])
+    out_channels, taps = (12, 3 * 3) if depthwise else (4, 3 * 3 * 3)
+    want = 2 * (2 * 4 * 4 * out_channels) * taps
+    convs = [n for n in graph.nx.nodes if "conv2d" in graph.op(n)]
+    assert len(convs) == 3  # the forward conv and its two gradients
+    for node in convs:
+        assert estimate_flops(graph, specs, node, [graph.op(node)]) == want, graph.op(node)
