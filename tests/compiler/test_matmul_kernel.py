@@ -8,7 +8,7 @@ import pytest
 
 import fuseflow as ff
 from fuseflow.compiler.explain import explain
-from fuseflow.compiler.matmul import KC, MC, NC, tile_shape
+from fuseflow.compiler.gemm import KC, MC, NC, tile_shape
 
 RNG = np.random.default_rng(11)
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
