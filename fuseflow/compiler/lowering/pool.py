@@ -79,48 +79,79 @@ def _taps(b, k: PoolKernel, bi, oh, ow):
     return taps
 
 
-def _clear(b: ir.IRBuilder, k: PoolKernel, out, lo, hi) -> None:
-    """Zero this task's images of the gradient before accumulating into them."""
+def _clear(b: ir.IRBuilder, k: PoolKernel, out, bi) -> None:
+    """Zero image `bi` of the gradient before accumulating into it."""
     _, h, w, c = k.image
     zero = ir.Constant(storage_type(k.out.dtype), 0.0)
-    with for_range(b, b.mul(lo, i64(h * w * c)), b.mul(hi, i64(h * w * c)), "z") as z:
+    with for_range(b, b.mul(bi, i64(h * w * c)), b.mul(b.add(bi, i64(1)), i64(h * w * c)),
+                   "z") as z:
         b.store(zero, b.gep(out, [z]))
+
+
+def _tiles_exactly(k: PoolKernel) -> bool:
+    """Whether the windows cover every pixel exactly once (no padding, overlap or gap)."""
+    _, h, w, _ = k.image
+    return (k.pads == (0, 0) and tuple(k.strides) == tuple(k.ksize)
+            and k.out_hw[0] * k.ksize[0] == h and k.out_hw[1] * k.ksize[1] == w)
 
 
 def _emit_max(b: ir.IRBuilder, k: PoolKernel, x, dy, out, lo, hi) -> None:
     c = k.image[3]
-    dtype = k.x.dtype
-    sb = IRScalarBuilder(b, dtype)
-    low = sb.const(-np.inf)
-    if k.dy is not None:
-        _clear(b, k, out, lo, hi)
+    sb = IRScalarBuilder(b, k.x.dtype)
+    # The winning tap of each channel, found in one vectorizable pass and spent tap by tap.
+    winner = b.alloca(ir.ArrayType(ir.IntType(32), c)) if k.dy is not None else None
+    tiled = _tiles_exactly(k)
     with for_range(b, lo, hi, "n") as bi:
+        if k.dy is not None and not tiled:
+            _clear(b, k, out, bi)
         with for_range(b, 0, k.out_hw[0], "oh") as oh:
             with for_range(b, 0, k.out_hw[1], "ow") as ow:
                 taps = _taps(b, k, bi, oh, ow)
                 row = b.add(b.mul(b.add(b.mul(bi, i64(k.out_hw[0])), oh), i64(k.out_hw[1])), ow)
                 with for_range(b, 0, c, "c") as ch:
-                    values = [sb.select(sb.wrap(inside, np.bool_),
-                                        sb.wrap(b.load(b.gep(x, [b.add(pixel, ch)])), dtype), low)
-                              for inside, pixel in taps]
-                    best = values[0]
-                    for value in values[1:]:
-                        best = sb.max(value, best)  # NaN in either stays NaN
-                    at = b.add(b.mul(row, i64(c)), ch)
-                    if k.dy is None:
-                        b.store(best.value, b.gep(out, [at]))
-                    else:
-                        _scatter(b, sb, taps, values, best, b.load(b.gep(dy, [at])), out, ch)
+                    _window_max(b, sb, k, taps, x, ch, b.gep(out, [b.add(b.mul(row, i64(c)), ch)])
+                                if k.dy is None else b.gep(winner, [i64(0), ch]))
+                if k.dy is not None:
+                    _scatter(b, k, taps, b.gep(dy, [b.mul(row, i64(c))]), winner, out, tiled)
 
 
-def _scatter(b, sb, taps, values, best, grad, out, ch) -> None:
-    taken = ir.Constant(ir.IntType(1), 0)
-    for (inside, pixel), value in zip(taps, values):
-        hit = b.and_(sb.eq(value, best).value, b.not_(taken))
-        taken = b.or_(taken, hit)
-        with b.if_then(b.and_(hit, inside)):
-            where = b.gep(out, [b.add(pixel, ch)])
-            b.store(b.fadd(b.load(where), grad), where)
+def _window_max(b, sb, k: PoolKernel, taps, x, ch, dest) -> None:
+    """Store the window's max (forward) or the index of its first tap equal to it (gradient).
+
+    Padding taps count (as -inf), as in the NumPy op, but receive nothing; a NaN max gives
+    index -1, so no tap receives.
+    """
+    dtype = k.x.dtype
+    low = sb.const(-np.inf)
+    values = [sb.select(sb.wrap(inside, np.bool_),
+                        sb.wrap(b.load(b.gep(x, [b.add(pixel, ch)])), dtype), low)
+              for inside, pixel in taps]
+    best = values[0]
+    for value in values[1:]:
+        best = sb.max(value, best)  # NaN in either stays NaN
+    if k.dy is None:
+        b.store(best.value, dest)
+        return
+    index = ir.Constant(ir.IntType(32), -1)
+    for t in reversed(range(len(taps))):  # the first equal tap, row major, wins
+        hit = sb.eq(values[t], best).value
+        index = b.select(hit, ir.Constant(ir.IntType(32), t), index)
+    b.store(index, dest)
+
+
+def _scatter(b, k: PoolKernel, taps, grads, winner, out, tiled: bool) -> None:
+    """Send each channel's gradient to its winning tap; other taps get +0 (or 0 when tiled)."""
+    c = k.image[3]
+    zero = ir.Constant(storage_type(k.out.dtype), 0.0)
+    for t, (inside, pixel) in enumerate(taps):
+        with b.if_then(inside):
+            with for_range(b, 0, c, "c") as ch:
+                won = b.icmp_signed("==", b.load(b.gep(winner, [i64(0), ch])),
+                                    ir.Constant(ir.IntType(32), t))
+                share = b.select(won, b.load(b.gep(grads, [ch])), zero)
+                where = b.gep(out, [b.add(pixel, ch)])
+                # the eager op adds into zeros; 0 + g keeps its result bit for bit (-0 too)
+                b.store(b.fadd(zero if tiled else b.load(where), share), where)
 
 
 # -- average --------------------------------------------------------------------------------------
@@ -177,8 +208,8 @@ def _emit_avg(b: ir.IRBuilder, k: PoolKernel, x, out, lo, hi) -> None:
 
 def _emit_avg_grad(b: ir.IRBuilder, k: PoolKernel, dy, out, lo, hi) -> None:
     _, h, w, c = k.image
-    _clear(b, k, out, lo, hi)
     with for_range(b, lo, hi, "n") as bi:
+        _clear(b, k, out, bi)
         with for_range(b, 0, k.ksize[0], "i") as i, for_range(b, 0, k.ksize[1], "j") as j:
             with for_range(b, 0, k.out_hw[0], "oh") as oh:
                 ih = b.add(b.sub(b.mul(oh, i64(k.strides[0])), i64(k.pads[0])), i)

@@ -13,14 +13,19 @@ from dataclasses import dataclass
 import numpy as np
 from llvmlite import ir
 
-from fuseflow.compiler.irtypes import F64, I64, PTR, storage_type
+from fuseflow.compiler.irtypes import I64, PTR, storage_type
 from fuseflow.compiler.lowering.elementwise import Operand
 from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer, task_range
 from fuseflow.compiler.scalar_ir import IRScalarBuilder, Scalar
-from fuseflow.compiler.threadpool import TASK_TYPE
+from fuseflow.compiler.threadpool import PARALLEL_NAME, TASK_TYPE
 
 PARALLEL_MIN_ELEMENTS = 1 << 16
 COMBINERS = ("add", "mul", "max", "min")
+TILE_BYTES = 256  # one column tile's accumulators: 8 AVX2 registers
+SPLIT_R_MAX_A = 16  # below this many outer rows, threads split the reduced rows instead
+CHUNK_MIN_ROWS = 128
+MAX_CHUNKS = 32
+PARTIALS_MAX_BYTES = 1 << 16  # the per-chunk partial rows live on the kernel's stack
 
 
 @dataclass
@@ -38,8 +43,24 @@ class ReductionKernel:
     epilogue: object = None  # (builder, acc, n) -> value
 
     @property
+    def _large(self) -> bool:
+        return self.a * self.r * self.b >= PARALLEL_MIN_ELEMENTS
+
+    @property
+    def chunks(self) -> int:
+        """Fixed slices of R reduced apart and combined in order (1: R is not split).
+
+        The slices do not depend on the thread count, so every run gives the same bits.
+        """
+        if self.b == 1 or self.a >= SPLIT_R_MAX_A or not self._large:
+            return 1
+        chunks = min(MAX_CHUNKS, self.r // CHUNK_MIN_ROWS)
+        return chunks if chunks > 1 and self.a * chunks * self.b * 8 <= PARTIALS_MAX_BYTES else 1
+
+    @property
     def parallel(self) -> bool:
-        return self.a * self.r * self.b >= PARALLEL_MIN_ELEMENTS and max(self.a, self.b) > 1
+        # a kernel with chunks runs on one thread and hands its chunks to the pool itself
+        return self._large and max(self.a, self.b) > 1 and self.chunks == 1
 
     def __repr__(self) -> str:  # the epilogue is a function: name it by its code location
         code = getattr(self.epilogue, "__code__", None)
@@ -68,8 +89,16 @@ def _combine(sb: IRScalarBuilder, kind: str, acc: Scalar, x: Scalar) -> Scalar:
     return getattr(sb, {"add": "add", "mul": "mul", "max": "max", "min": "min"}[kind])(acc, x)
 
 
+def _combine_lanes(b: ir.IRBuilder, kind: str, acc, x):
+    """`_combine` on float vectors, lane by lane (NaN wins max and min, as np.maximum)."""
+    if kind in ("add", "mul"):
+        return (b.fadd if kind == "add" else b.fmul)(acc, x)
+    chosen = b.select(b.fcmp_ordered(">" if kind == "max" else "<", acc, x), acc, x)
+    return b.select(b.fcmp_unordered("uno", acc, acc), acc, chosen)
+
+
 def _acc_dtype(kernel: ReductionKernel) -> np.dtype:
-    wide = kernel.combine == "add" and kernel.x.dtype == np.float32 and kernel.b == 1
+    wide = kernel.combine == "add" and kernel.x.dtype == np.float32
     return np.dtype(np.float64) if wide else kernel.x.dtype
 
 
@@ -79,59 +108,185 @@ def _finish(sb: IRScalarBuilder, kernel: ReductionKernel, acc: Scalar) -> Scalar
     return sb.cast(acc, kernel.out.dtype)
 
 
+def _fold(b: ir.IRBuilder, lo, hi, init, step, name: str = "r"):
+    """`acc` after `acc = step(acc, r)` for r in [lo, hi), starting from `init` (a phi loop)."""
+    pre = b.block
+    body = b.function.append_basic_block(f"{name}.body")
+    after = b.function.append_basic_block(f"{name}.end")
+    b.cbranch(b.icmp_signed("<", lo, hi), body, after)
+    b.position_at_end(body)
+    r = b.phi(I64, name=name)
+    acc = b.phi(init.type, name="acc")
+    new = step(acc, r)
+    r_next = b.add(r, i64(1))
+    last = b.block
+    b.cbranch(b.icmp_signed("<", r_next, hi), body, after)
+    r.add_incoming(lo, pre)
+    r.add_incoming(r_next, last)
+    acc.add_incoming(init, pre)
+    acc.add_incoming(new, last)
+    b.position_at_end(after)
+    result = b.phi(init.type)
+    result.add_incoming(init, pre)
+    result.add_incoming(new, last)
+    return result
+
+
 def _rows(b: ir.IRBuilder, kernel: ReductionKernel, x, out, lo, hi) -> None:
     dtype = _acc_dtype(kernel)
     sb = IRScalarBuilder(b, dtype)
-    acc_ty = F64 if dtype == np.float64 else storage_type(dtype)
     with for_range(b, lo, hi, "a") as a:
-        pre = b.block
         start = b.mul(a, i64(kernel.r))
-        body = b.function.append_basic_block("r.body")
-        after = b.function.append_basic_block("r.end")
-        identity = sb.const(kernel.identity, dtype).value
-        b.cbranch(ir.Constant(ir.IntType(1), kernel.r > 0), body, after)
-        b.position_at_end(body)
-        r = b.phi(I64, name="r")
-        acc = b.phi(acc_ty, name="acc")
-        value = sb.cast(sb.wrap(b.load(b.gep(x, [b.add(start, r)])), kernel.x.dtype), dtype)
-        new = _combine(sb, kernel.combine, sb.wrap(acc, dtype), value).value
-        r_next = b.add(r, i64(1))
-        b.cbranch(b.icmp_signed("<", r_next, i64(kernel.r)), body, after)
-        r.add_incoming(i64(0), pre)
-        r.add_incoming(r_next, body)
-        acc.add_incoming(identity, pre)
-        acc.add_incoming(new, body)
-        b.position_at_end(after)
-        result = b.phi(acc_ty)
-        result.add_incoming(identity, pre)
-        result.add_incoming(new, body)
+
+        def step(acc, r):
+            value = sb.cast(sb.wrap(b.load(b.gep(x, [b.add(start, r)])), kernel.x.dtype), dtype)
+            return _combine(sb, kernel.combine, sb.wrap(acc, dtype), value).value
+
+        result = _fold(b, i64(0), i64(kernel.r), sb.const(kernel.identity, dtype).value, step)
         b.store(_finish(sb, kernel, sb.wrap(result, dtype)).value, b.gep(out, [a]))
 
 
+# -- columns (B > 1): a tile of B in vector registers while the loop runs down R -----------------
+
+def _tiling(kernel: ReductionKernel) -> tuple[int, int, int]:
+    """(lanes per tile, full tiles, lanes of the last partial tile) across B."""
+    lanes = min(kernel.b, TILE_BYTES // _acc_dtype(kernel).itemsize)
+    return (lanes, *divmod(kernel.b, lanes))
+
+
+class _Columns:
+    """Emits column reductions over tiles of `lanes` adjacent outputs held in vector registers."""
+
+    def __init__(self, b: ir.IRBuilder, kernel: ReductionKernel):
+        self.b, self.k = b, kernel
+        self.acc = _acc_dtype(kernel)
+        self.lanes, self.full, self.tail = _tiling(kernel)
+        self.tiles = self.full + (self.tail > 0)
+        self.row = b.alloca(ir.ArrayType(storage_type(self.acc), self.lanes))  # entry: registers
+
+    def vector(self, dtype: np.dtype, lanes: int) -> ir.VectorType:
+        return ir.VectorType(storage_type(dtype), lanes)
+
+    def each_tile(self, lo, hi, emit) -> None:
+        """`emit(b0, lanes)` for tiles [lo, hi) (IR values): full ones in a loop, then the tail."""
+        b = self.b
+        with for_range(b, lo, b.select(b.icmp_signed("<", hi, i64(self.full)), hi,
+                                       i64(self.full)), "tile") as t:
+            emit(b.mul(t, i64(self.lanes)), self.lanes)
+        if self.tail:
+            last = i64(self.full)
+            with b.if_then(b.and_(b.icmp_signed("<=", lo, last), b.icmp_signed(">", hi, last))):
+                emit(i64(self.full * self.lanes), self.tail)
+
+    def fold(self, x, start, r_lo, r_hi, lanes: int):
+        """The combine over rows [r_lo, r_hi) of the `lanes` columns from element `start`."""
+        b, k = self.b, self.k
+        elem = storage_type(self.acc)
+        init = ir.Constant(self.vector(self.acc, lanes), [ir.Constant(elem, k.identity)] * lanes)
+        ptr_ty = self.vector(k.x.dtype, lanes).as_pointer()
+
+        def step(acc, r):
+            at = b.gep(x, [b.add(start, b.mul(r, i64(k.b)))])
+            value = b.load(b.bitcast(at, ptr_ty), align=k.x.dtype.itemsize)
+            if self.acc != k.x.dtype:
+                value = b.fpext(value, self.vector(self.acc, lanes))
+            return _combine_lanes(b, k.combine, acc, value)
+
+        return _fold(b, r_lo, r_hi, init, step)
+
+    def store(self, vec, dest, lanes: int) -> None:
+        """Store accumulators `vec` at `dest` (a pointer to the accumulator type)."""
+        self.b.store(vec, self.b.bitcast(dest, self.vector(self.acc, lanes).as_pointer()),
+                     align=self.acc.itemsize)
+
+    def finish(self, vec, out, at, lanes: int) -> None:
+        """out[at + j] = epilogue(lane j of `vec`), cast to the output dtype."""
+        b = self.b
+        self.store(vec, b.gep(self.row, [i64(0), i64(0)]), lanes)
+        sb = IRScalarBuilder(b, self.acc)
+        with for_range(b, 0, lanes, "lane") as j:
+            acc = sb.wrap(b.load(b.gep(self.row, [i64(0), j])), self.acc)
+            b.store(_finish(sb, self.k, acc).value, b.gep(out, [b.add(at, j)]))
+
+
 def _columns(b: ir.IRBuilder, kernel: ReductionKernel, x, out, lo, hi, split_b: bool) -> None:
-    dtype = kernel.x.dtype
-    sb = IRScalarBuilder(b, dtype)
+    cols = _Columns(b, kernel)
     a_lo, a_hi = (i64(0), i64(kernel.a)) if split_b else (lo, hi)
-    b_lo, b_hi = (lo, hi) if split_b else (i64(0), i64(kernel.b))
+    t_lo, t_hi = (lo, hi) if split_b else (i64(0), i64(cols.tiles))
     with for_range(b, a_lo, a_hi, "a") as a:
-        row = b.mul(a, i64(kernel.b))
-        with for_range(b, b_lo, b_hi, "b0") as j:
-            b.store(sb.const(kernel.identity).value, b.gep(out, [b.add(row, j)]))
-        with for_range(b, 0, kernel.r, "r") as r:
-            src = b.mul(b.add(b.mul(a, i64(kernel.r)), r), i64(kernel.b))
-            with for_range(b, b_lo, b_hi, "b1") as j:
-                dst = b.gep(out, [b.add(row, j)])
-                value = sb.wrap(b.load(b.gep(x, [b.add(src, j)])), dtype)
-                b.store(_combine(sb, kernel.combine, sb.wrap(b.load(dst), dtype), value).value,
-                        dst)
-        if kernel.epilogue is not None:
-            with for_range(b, b_lo, b_hi, "b2") as j:
-                dst = b.gep(out, [b.add(row, j)])
-                b.store(_finish(sb, kernel, sb.wrap(b.load(dst), dtype)).value, dst)
+        def tile(b0, lanes):
+            start = b.add(b.mul(a, i64(kernel.r * kernel.b)), b0)
+            vec = cols.fold(x, start, i64(0), i64(kernel.r), lanes)
+            cols.finish(vec, out, b.add(b.mul(a, i64(kernel.b)), b0), lanes)
+
+        cols.each_tile(t_lo, t_hi, tile)
+
+
+def _chunk_task(kernel: ReductionKernel, module: ir.Module) -> ir.Function:
+    """Pool task: partial rows of the fixed R chunks [lo, hi) (over all A) of this thread."""
+    task = ir.Function(module, TASK_TYPE, f"{kernel.name}.chunks")
+    task.linkage = "internal"
+    b = ir.IRBuilder(task.append_basic_block("entry"))
+    cols = _Columns(b, kernel)
+    shared = b.bitcast(task.args[0], PTR.as_pointer())
+    items = b.bitcast(b.load(b.gep(shared, [i64(0)])), PTR.as_pointer())
+    partials = b.bitcast(b.load(b.gep(shared, [i64(1)])), storage_type(cols.acc).as_pointer())
+    x = slot_pointer(b, items, kernel.x.slot, kernel.x.dtype)
+    k = kernel.chunks
+    lo, hi = task_range(b, kernel.a * k, task.args[1], task.args[2])
+    with for_range(b, lo, hi, "w") as w:
+        a, c = b.sdiv(w, i64(k)), b.srem(w, i64(k))
+        r_lo = b.sdiv(b.mul(c, i64(kernel.r)), i64(k))
+        r_hi = b.sdiv(b.mul(b.add(c, i64(1)), i64(kernel.r)), i64(k))
+
+        def tile(b0, lanes):
+            start = b.add(b.mul(a, i64(kernel.r * kernel.b)), b0)
+            vec = cols.fold(x, start, r_lo, r_hi, lanes)
+            cols.store(vec, b.gep(partials, [b.add(b.mul(w, i64(kernel.b)), b0)]), lanes)
+
+        cols.each_tile(i64(0), i64(cols.tiles), tile)
+    b.ret_void()
+    return task
+
+
+def _emit_chunked(kernel: ReductionKernel, module: ir.Module) -> ir.Function:
+    """Run the chunk tasks on the pool, then combine each output's partials in chunk order."""
+    inner = _chunk_task(kernel, module)
+    parallel = module.globals.get(PARALLEL_NAME) or ir.Function(
+        module, ir.FunctionType(ir.VoidType(), [TASK_TYPE.as_pointer(), PTR]), PARALLEL_NAME)
+    task = ir.Function(module, TASK_TYPE, kernel.name)
+    task.linkage = "internal"
+    b = ir.IRBuilder(task.append_basic_block("entry"))
+    acc = _acc_dtype(kernel)
+    k, width = kernel.chunks, kernel.b
+    partials = b.alloca(storage_type(acc), i64(kernel.a * k * width))
+    shared = b.alloca(PTR, i64(2))
+    b.store(task.args[0], b.gep(shared, [i64(0)]))
+    b.store(b.bitcast(partials, PTR), b.gep(shared, [i64(1)]))
+    b.call(parallel, [inner, b.bitcast(shared, PTR)])
+    out = slot_pointer(b, b.bitcast(task.args[0], PTR.as_pointer()), kernel.out.slot,
+                       kernel.out.dtype)
+    sb = IRScalarBuilder(b, acc)
+    with for_range(b, 0, kernel.a * width, "o") as o:
+        base = b.add(b.mul(b.sdiv(o, i64(width)), i64(k * width)), b.srem(o, i64(width)))
+
+        def step(total, c):
+            part = sb.wrap(b.load(b.gep(partials, [b.add(base, b.mul(c, i64(width)))])), acc)
+            return _combine(sb, kernel.combine, sb.wrap(total, acc), part).value
+
+        total = _fold(b, i64(0), i64(k), sb.const(kernel.identity, acc).value, step, "c")
+        b.store(_finish(sb, kernel, sb.wrap(total, acc)).value, b.gep(out, [o]))
+    b.ret_void()
+    return task
 
 
 def emit_reduction(kernel: ReductionKernel, module: ir.Module) -> ir.Function:
-    """The kernel as a pool task; tasks split A when it has more than one row, else B."""
+    """The kernel as a pool task: tasks split A (rows or many outer rows), else B's tiles.
+
+    Column reductions with few outer rows and a long R split R into fixed chunks instead.
+    """
+    if kernel.chunks > 1:
+        return _emit_chunked(kernel, module)
     body_ty = ir.FunctionType(ir.VoidType(), [storage_type(kernel.x.dtype).as_pointer(),
                                               storage_type(kernel.out.dtype).as_pointer(),
                                               I64, I64])
@@ -151,7 +306,8 @@ def emit_reduction(kernel: ReductionKernel, module: ir.Module) -> ir.Function:
     task.linkage = "internal"
     b = ir.IRBuilder(task.append_basic_block("entry"))
     items = b.bitcast(task.args[0], PTR.as_pointer())
-    total = kernel.b if split_b else kernel.a
+    lanes, full, tail = _tiling(kernel) if split_b else (0, 0, 0)
+    total = full + (tail > 0) if split_b else kernel.a
     t, nt = task.args[1], task.args[2]
     lo = b.sdiv(b.mul(i64(total), t), nt)
     hi = b.sdiv(b.mul(i64(total), b.add(t, i64(1))), nt)
