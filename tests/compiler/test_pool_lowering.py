@@ -10,10 +10,11 @@ from fuseflow.compiler import explain
 from fuseflow.compiler.lowering.pool import PoolKernel
 
 
-def pool_and_grad(x, ksize, strides, padding):
+def pool_and_grad(x, ksize, strides, padding, pool=ff.nn.max_pool2d):
+    """The pooled image and the gradient of a channel-weighted sum of it."""
     with ff.GradientTape() as tape:
         tape.watch(x)
-        y = ff.nn.max_pool2d(x, ksize, strides, padding)
+        y = pool(x, ksize, strides, padding)
         loss = ff.reduce_sum(y * ff.cast(ff.range(y.shape[-1]) + 1, y.dtype))
     return y, tape.gradient(loss, x)
 
@@ -39,11 +40,7 @@ def test_compiled_pool_and_gradient_match_eager(ksize, strides, padding, special
 
 
 def avg_pool_and_grad(x, ksize, strides, padding):
-    with ff.GradientTape() as tape:
-        tape.watch(x)
-        y = ff.nn.avg_pool2d(x, ksize, strides, padding)
-        loss = ff.reduce_sum(y * ff.cast(ff.range(y.shape[-1]) + 1, y.dtype))
-    return y, tape.gradient(loss, x)
+    return pool_and_grad(x, ksize, strides, padding, ff.nn.avg_pool2d)
 
 
 def _avg_kernels(compiled, x) -> list[PoolKernel]:
