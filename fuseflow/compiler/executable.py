@@ -18,6 +18,7 @@ import numpy as np
 
 from fuseflow.compiler import cache
 from fuseflow.compiler.codegen import get_codegen
+from fuseflow.compiler.gemm import load_library
 from fuseflow.compiler.lowering.module import (
     TIMES_SUFFIX,
     build_module,
@@ -26,6 +27,7 @@ from fuseflow.compiler.lowering.module import (
     native_steps,
     segments,
 )
+from fuseflow.compiler.matmul import MatmulKernel
 from fuseflow.compiler.plan import ARG, CONST, DYNAMIC, OUT, TEMP, VAR, VAR_OUT, Plan, build_plan
 from fuseflow.compiler.threadpool import get_pool
 from fuseflow.core.errors import InvalidArgumentError
@@ -45,6 +47,8 @@ class Runner:
         self.plan = plan
         codegen = get_codegen()
         get_pool(codegen)  # the kernels link against the pool's entry
+        for dtype in {step.dtype for step in plan.steps if isinstance(step, MatmulKernel)}:
+            load_library(codegen, dtype)  # and the GEMMs against the library's drivers
         self.timed = timed
         key_text = plan.key_text()
         # the timed build is a second module in the same JIT: its symbols need their own names

@@ -6,12 +6,19 @@ Loops follow the Goto/BLIS structure: B panels of KC x NC are packed into NR-wid
 MR rows (or columns) at a time; the micro-kernel keeps an MR x NR tile of C in registers
 (MR * NR / lanes vector accumulators) across the whole KC loop. A kernel's epilogue runs on
 each tile right after its last K block, through a `tile` callback (TILE_TYPE).
+
+The loop nest does not depend on the graph (shapes, strides and the callback are arguments),
+so it lives in a library module per dtype, compiled once per machine and fuseflow version and
+then loaded from the kernel cache like the thread pool; a graph's module only declares the
+drivers it calls. The drivers were most of the LLVM time of compiling a training step.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
+import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
 
@@ -35,7 +42,7 @@ def tile_shape(dtype: np.dtype) -> tuple[int, int, int]:
 
 
 class Gemm:
-    """Emits the functions of one dtype's GEMM into a module (once per module and dtype)."""
+    """Emits the functions of one dtype's GEMM into the library module."""
 
     def __init__(self, module: ir.Module, dtype: np.dtype):
         self.m = module
@@ -53,12 +60,11 @@ class Gemm:
         """The blocked loops for operands whose unit stride runs along `unit_a` / `unit_b`."""
         key = (unit_a, unit_b)
         if key not in self.drivers:
-            driver = self._gemm(unit_a, self._pack(unit_b))
-            # One copy per module: inlined into each kernel calling it, the blocked loops
-            # doubled the module's machine code (and its compile time) for no measured speed.
-            driver.attributes.add("noinline")
+            driver = self._gemm(unit_a, unit_b)
+            driver.linkage = ""  # exported: graph modules call it by name
             self.drivers[key] = driver
         return self.drivers[key]
+
 
     def _function(self, name: str, args: list, ret=None) -> tuple[ir.Function, ir.IRBuilder]:
         fn = ir.Function(self.m, ir.FunctionType(ret or ir.VoidType(), args), f"{self.tag}.{name}")
@@ -242,7 +248,7 @@ class Gemm:
             self._accumulate(b, dst, src, first)
 
     # -- the blocked loops -------------------------------------------------------------------
-    def _gemm(self, unit_a: str, pack_b: ir.Function) -> ir.Function:
+    def _gemm(self, unit_a: str, unit_b: str) -> ir.Function:
         """gemm(A, rs_a, cs_a, B, rs_b, cs_b, C, ldc, M, N, K, Bp, tile_fn, tile_ctx, row0, col0).
 
         A is read in place: the micro-kernel's broadcasts touch each element of an A block
@@ -251,9 +257,9 @@ class Gemm:
         `tile_fn(tile_ctx, row_lo, row_hi, col_lo, col_hi)` finishes each tile after its last
         K block (coordinates offset by row0/col0).
         """
-        args = [self.p, I64, I64, self.p, I64, I64, self.p, I64, I64, I64, I64, self.p,
-                TILE_TYPE.as_pointer(), PTR, I64, I64]
-        fn, b = self._function(f"gemm.{unit_a}.{pack_b.name.rsplit('.', 1)[1]}", args)
+        name = driver_name(self.dtype, unit_a, unit_b).removeprefix(self.tag + ".")
+        fn, b = self._function(name, list(driver_type(self.dtype).args))
+        pack_b = self._pack(unit_b)
         a, rs_a, cs_a, bm, rs_b, cs_b, c, ldc, m, n, k, bp, *finish = fn.args
         lda = cs_a if unit_a == "rows" else rs_a
         with for_range(b, 0, n, "jc", NC) as jc:
@@ -337,10 +343,70 @@ def _transpose(b, rows: list) -> list:
     return rows
 
 
-def gemm_for(module: ir.Module, dtype: np.dtype) -> Gemm:
-    """The module's GEMM functions for `dtype` (emitted on first use)."""
-    emitted = module.__dict__.setdefault("_fuseflow_gemm", {})
+UNITS = ("rows", "depth")  # where an operand's unit stride runs
+
+
+def driver_type(dtype: np.dtype) -> ir.FunctionType:
+    """gemm(A, rs_a, cs_a, B, rs_b, cs_b, C, ldc, M, N, K, Bp, tile_fn, tile_ctx, row0, col0)."""
+    p = storage_type(np.dtype(dtype)).as_pointer()
+    return ir.FunctionType(ir.VoidType(), [p, I64, I64, p, I64, I64, p, I64, I64, I64, I64, p,
+                                           TILE_TYPE.as_pointer(), PTR, I64, I64])
+
+
+def driver_name(dtype: np.dtype, unit_a: str, unit_b: str) -> str:
+    """The exported symbol of one driver of the library."""
+    return f"gemm_{np.dtype(dtype).name}.gemm.{unit_a}.pack_b_{unit_b}"
+
+
+def build_library(codegen, dtype: np.dtype) -> str:
+    """IR text of the GEMM library for `dtype`: every driver, exported."""
+    module = codegen.new_module(f"fuseflow_gemm_{np.dtype(dtype).name}")
+    gemm = Gemm(module, dtype)
+    for unit_a in UNITS:
+        for unit_b in UNITS:
+            gemm.driver(unit_a, unit_b)
+    return str(module)
+
+
+_libraries: dict[str, object] = {}
+_library_lock = threading.Lock()
+
+
+def load_library(codegen, dtype: np.dtype) -> None:
+    """Make the drivers for `dtype` callable from modules the JIT loads (once per process)."""
+    from fuseflow.compiler import cache  # cache builds on codegen, as this module does
+
     name = np.dtype(dtype).name
-    if name not in emitted:
-        emitted[name] = Gemm(module, dtype)
-    return emitted[name]
+    with _library_lock:
+        if name in _libraries:
+            return
+        jit = cache.load_or_compile_lazy(codegen, f"fuseflow_gemm_{name}",
+                                         lambda: build_library(codegen, dtype),
+                                         name=f"fuseflow_gemm_{name}")
+        for unit_a in UNITS:
+            for unit_b in UNITS:
+                symbol = driver_name(dtype, unit_a, unit_b)
+                llvm.add_symbol(symbol, jit.address(symbol))
+        _libraries[name] = jit
+
+
+class Declarations:
+    """What a graph module sees of the library: driver declarations and the tile geometry."""
+
+    def __init__(self, module: ir.Module, dtype: np.dtype):
+        load_library(get_codegen(), dtype)
+        self.m, self.dtype = module, np.dtype(dtype)
+        self.t = storage_type(self.dtype)
+        self.p = self.t.as_pointer()
+        self.mr, self.nr, self.lanes = tile_shape(self.dtype)
+
+    def driver(self, unit_a: str, unit_b: str) -> ir.Function:
+        """The declaration of the driver for these unit strides."""
+        name = driver_name(self.dtype, unit_a, unit_b)
+        known = self.m.globals.get(name)
+        return known if known is not None else ir.Function(self.m, driver_type(self.dtype), name)
+
+
+def gemm_for(module: ir.Module, dtype: np.dtype) -> Declarations:
+    """The library's GEMM for `dtype`, as `module` calls it."""
+    return Declarations(module, dtype)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from llvmlite import ir
 
-from fuseflow.compiler.gemm import KC, NC, TILE_TYPE, Gemm, gemm_for, smin, tile_shape
+from fuseflow.compiler.gemm import KC, NC, TILE_TYPE, Declarations, gemm_for, smin, tile_shape
 from fuseflow.compiler.irtypes import I8, I64, PTR, storage_type
 from fuseflow.compiler.lowering.elementwise import broadcast_strides, emit_expression
 from fuseflow.compiler.lowering.loops import for_range, i64, slot_pointer
@@ -179,7 +179,7 @@ def _emit_epilogue(module: ir.Module, kernel: MatmulKernel) -> ir.Function:
     return fn
 
 
-def _pack_buffer(b, module, gemm: Gemm, kernel: MatmulKernel, task):
+def _pack_buffer(b, module, gemm: Declarations, kernel: MatmulKernel, task):
     """This task's B packing buffer, sized for the kernel, allocated on its first call and kept.
 
     Small GEMMs run every step of a training loop: a heap block per call (and the page faults

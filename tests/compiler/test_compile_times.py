@@ -99,3 +99,34 @@ def test_user_lowering_changes_the_digest():
 
     assert cache.lowering_digest([other]) != before
     assert cache.lowering_digest([]) == "builtin"
+
+
+GEMM_PROGRAM = """
+import json
+import numpy as np
+import fuseflow as ff
+from fuseflow.compiler import cache
+size = {size}
+f = ff.function(lambda a, b: ff.nn.relu(ff.matmul(a, b)))
+a, b = np.ones((size, 5), np.float32), np.full((5, 4), -1.0 + size, np.float32)
+out = f(ff.constant(a), ff.constant(b)).numpy()
+print(json.dumps({{"stats": cache.stats, "out": out.tolist()}}))
+"""
+
+
+def test_gemm_library_is_compiled_once_and_shared_by_later_graphs(tmp_path):
+    first = run_in_new_process(GEMM_PROGRAM.format(size=3), tmp_path)
+    assert first["stats"]["compiled"] >= 2  # the library, then the graph
+    second = run_in_new_process(GEMM_PROGRAM.format(size=4), tmp_path)  # a new plan
+    assert second["stats"]["compiled"] == 1 and second["stats"]["disk_hits"] >= 2
+    assert second["out"] == [[15.0] * 4] * 4
+    names = [cache.read_metadata(p)["name"] for p in glob.glob(str(tmp_path / "*" / "*.o"))]
+    assert "fuseflow_gemm_float32" in names
+
+
+def test_graph_modules_declare_the_gemm_drivers_without_defining_them():
+    x = np.ones((4, 3), np.float32)
+    text = ff.function(lambda a: ff.matmul(a, ff.transpose(a))).experimental_get_compiler_ir(
+        x)(stage="llvm")
+    assert "declare void @\"gemm_float32.gemm." in text
+    assert "define internal void @\"gemm_float32." not in text
