@@ -6,6 +6,11 @@ place, and carry a checksum: an entry that fails it is discarded with a warning 
 Each object file has a small JSON sidecar (`<key>.json`, also written atomically) saying what it
 is: graph name, creation time, CPU, features digest, versions and object size. The sidecar is for
 people (`fuseflow cache info`); loading never reads it, so a bad one cannot break a load.
+
+The cache is bounded ($FUSEFLOW_CACHE_MAX_MB, default 1024): at most once a day, the first
+write of a process deletes the least recently used files (a hit refreshes a file's time)
+until it is back under 80% of the bound. Every edit of fuseflow's sources or upgrade changes
+the keys, so without a bound old entries would pile up for good.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ MAGIC = b"FFOBJ1\n"
 _memory: dict[str, JitModule] = {}
 _lock = threading.Lock()
 stats = {"compiled": 0, "disk_hits": 0, "memory_hits": 0}
+DEFAULT_MAX_MB = 1024
+PRUNE_EVERY_S = 24 * 3600  # a scan of a large cache costs a good part of a second
+_PRUNED_MARKER = ".pruned"  # its time: the last scan
+_pruned = [False]  # this process has checked the bound
 
 
 def cache_dir() -> str:
@@ -63,7 +72,64 @@ def read_entry(path: str, magic: bytes = MAGIC, what: str = "kernel") -> bytes |
         except OSError:
             pass
         return None
+    try:
+        os.utime(path)  # recently used: the last to be pruned
+    except OSError:
+        pass
     return payload
+
+
+def max_bytes() -> int:
+    """The cache's bound in bytes ($FUSEFLOW_CACHE_MAX_MB, else DEFAULT_MAX_MB)."""
+    try:
+        megabytes = float(os.environ.get("FUSEFLOW_CACHE_MAX_MB", DEFAULT_MAX_MB))
+    except ValueError:
+        megabytes = DEFAULT_MAX_MB
+    return int(megabytes * (1 << 20))
+
+
+def prune(limit: int | None = None) -> int:
+    """Delete the least recently used files until the cache holds under 80% of `limit` bytes
+    (when it holds more than `limit`); return how many were deleted."""
+    limit = max_bytes() if limit is None else limit
+    files = []
+    for root, _, names in os.walk(cache_dir()):
+        for name in names:
+            if name == _PRUNED_MARKER:
+                continue
+            path = os.path.join(root, name)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            files.append((info.st_mtime, info.st_size, path))
+    total = sum(size for _, size, _ in files)
+    if total <= limit:
+        return 0
+    removed = 0
+    for _, size, path in sorted(files):
+        if total <= 0.8 * limit:
+            break
+        try:
+            os.remove(path)
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
+
+
+def _prune_when_due() -> None:
+    marker = os.path.join(cache_dir(), _PRUNED_MARKER)
+    try:
+        if time.time() - os.stat(marker).st_mtime < PRUNE_EVERY_S:
+            return
+    except OSError:
+        pass  # never pruned
+    prune()
+    os.makedirs(cache_dir(), exist_ok=True)
+    with open(marker, "w"):
+        pass
 
 
 def _atomic_write(path: str, data: bytes) -> None:
@@ -86,6 +152,9 @@ def _atomic_write(path: str, data: bytes) -> None:
 def write_entry(path: str, payload: bytes, magic: bytes = MAGIC, what: str = "kernel") -> None:
     """Store `payload` with `magic` and its checksum, atomically; a failure only warns."""
     try:
+        if not _pruned[0]:
+            _pruned[0] = True
+            _prune_when_due()
         _atomic_write(path, magic + hashlib.sha256(payload).hexdigest().encode() + payload)
     except OSError as error:  # a read-only or full disk only costs the next process a compile
         warnings.warn(f"fuseflow: could not write {what} cache entry {path}: {error}",

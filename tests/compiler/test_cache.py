@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from fuseflow.compiler import cache
 from tests.helpers import run_in_new_process
 
 PROGRAM = """
@@ -117,3 +118,48 @@ def test_lazy_entry_loads_from_disk_without_building_ir(tmp_path, monkeypatch):
     assert cache.read_metadata(path)["name"] == "lazy_graph"
     with pytest.raises(AssertionError, match="must not build"):  # another key: builds
         cache.load_or_compile_lazy(get_codegen(), key_text + " changed", must_not_build)
+
+
+def _aged_files(directory, count: int, size: int) -> list:
+    """`count` files of `size` bytes, the first the oldest."""
+    paths = []
+    for i in range(count):
+        path = directory / f"{i:02d}" / f"entry{i}.o"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * size)
+        os.utime(path, (1_000_000 + i, 1_000_000 + i))
+        paths.append(path)
+    return paths
+
+
+def test_prune_deletes_least_recently_used_files_down_to_80_percent(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSEFLOW_CACHE_DIR", str(tmp_path))
+    paths = _aged_files(tmp_path, 10, 1000)
+    assert cache.prune(limit=10_000) == 0  # at the bound: nothing to do
+    assert cache.prune(limit=9_000) == 3  # 10,000 bytes -> at most 7,200
+    assert [p.exists() for p in paths] == [False] * 3 + [True] * 7
+
+
+def test_a_hit_makes_an_entry_the_last_to_be_pruned(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSEFLOW_CACHE_DIR", str(tmp_path))
+    oldest = tmp_path / "aa" / "oldest.o"
+    cache.write_entry(str(oldest), b"payload")
+    os.utime(oldest, (1_000_000, 1_000_000))
+    others = _aged_files(tmp_path, 5, 100)
+    assert cache.read_entry(str(oldest)) == b"payload"
+    cache.prune(limit=300)
+    assert oldest.exists() and not others[0].exists()
+
+
+def test_writes_prune_at_most_once_a_day(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSEFLOW_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("FUSEFLOW_CACHE_MAX_MB", "0.001")  # 1,048 bytes
+    monkeypatch.setattr(cache, "_pruned", [False])
+    old = _aged_files(tmp_path, 3, 1000)
+    cache.write_entry(str(tmp_path / "bb" / "new.o"), b"y" * 10)
+    assert not any(p.exists() for p in old)  # the first write of the process pruned
+    assert (tmp_path / ".pruned").exists()
+    monkeypatch.setattr(cache, "_pruned", [False])  # a new process, the same day
+    again = _aged_files(tmp_path, 3, 1000)
+    cache.write_entry(str(tmp_path / "bb" / "newer.o"), b"z" * 10)
+    assert all(p.exists() for p in again)
