@@ -57,25 +57,30 @@ def _acc(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float64) if dtype == np.float32 else dtype
 
 
-def _row(b: ir.IRBuilder, k: SoftmaxXentKernel, ptrs, r, best, total) -> None:
-    labels, x, g, out = ptrs
-    dtype = k.logits.dtype
-    sb = IRScalarBuilder(b, dtype)
+def _max_and_total(b: ir.IRBuilder, sb: IRScalarBuilder, x, base, classes: int, best, total):
+    """A contiguous row's max, and the sum of exp(x - max) (accumulated wide, see `_acc`)."""
+    dtype = sb.dtype
     acc_dtype = _acc(dtype)
-    ty = storage_type(dtype)
-    acc_ty = F64 if acc_dtype == np.float64 else ty
-    base = b.mul(r, i64(k.classes))
+    acc_ty = F64 if acc_dtype == np.float64 else storage_type(dtype)
     b.store(b.load(b.gep(x, [base])), best)
-    with for_range(b, 1, k.classes, "m") as j:
+    with for_range(b, 1, classes, "m") as j:
         value = sb.wrap(b.load(b.gep(x, [b.add(base, j)])), dtype)
         b.store(sb.max(sb.wrap(b.load(best), dtype), value).value, best)
     top = sb.wrap(b.load(best), dtype)
     b.store(ir.Constant(acc_ty, 0.0), total)
-    with for_range(b, 0, k.classes, "s") as j:
+    with for_range(b, 0, classes, "s") as j:
         e = sb.exp(sb.wrap(b.load(b.gep(x, [b.add(base, j)])), dtype) - top)
-        wide = sb.cast(e, acc_dtype).value
-        b.store(b.fadd(b.load(total), wide, flags=("reassoc",)), total)
-    denom = sb.cast(sb.wrap(b.load(total), acc_dtype), dtype)
+        b.store(b.fadd(b.load(total), sb.cast(e, acc_dtype).value, flags=("reassoc",)), total)
+    return top, sb.cast(sb.wrap(b.load(total), acc_dtype), dtype)
+
+
+def _row(b: ir.IRBuilder, k: SoftmaxXentKernel, ptrs, r, best, total) -> None:
+    labels, x, g, out = ptrs
+    dtype = k.logits.dtype
+    sb = IRScalarBuilder(b, dtype)
+    ty = storage_type(dtype)
+    base = b.mul(r, i64(k.classes))
+    top, denom = _max_and_total(b, sb, x, base, k.classes, best, total)
     label = b.load(b.gep(labels, [r]))
     label = b.sext(label, I64) if label.type.width < 64 else label
     bad = b.icmp_unsigned(">=", label, i64(k.classes))
@@ -183,23 +188,12 @@ class SoftmaxKernel:
 def _softmax_row(b: ir.IRBuilder, k: SoftmaxKernel, x, out, r, best, total) -> None:
     dtype = k.x.dtype
     sb = IRScalarBuilder(b, dtype)
-    acc_dtype = _acc(dtype)
-    acc_ty = F64 if acc_dtype == np.float64 else storage_type(dtype)
     base = b.mul(r, i64(k.classes))
 
     def shifted(j, top):
         return sb.wrap(b.load(b.gep(x, [b.add(base, j)])), dtype) - top
 
-    b.store(b.load(b.gep(x, [base])), best)
-    with for_range(b, 1, k.classes, "m") as j:
-        value = sb.wrap(b.load(b.gep(x, [b.add(base, j)])), dtype)
-        b.store(sb.max(sb.wrap(b.load(best), dtype), value).value, best)
-    top = sb.wrap(b.load(best), dtype)
-    b.store(ir.Constant(acc_ty, 0.0), total)
-    with for_range(b, 0, k.classes, "s") as j:
-        wide = sb.cast(sb.exp(shifted(j, top)), acc_dtype).value
-        b.store(b.fadd(b.load(total), wide, flags=("reassoc",)), total)
-    denom = sb.cast(sb.wrap(b.load(total), acc_dtype), dtype)
+    top, denom = _max_and_total(b, sb, x, base, k.classes, best, total)
     if k.log:
         log_denom = sb.log(denom)
         with for_range(b, 0, k.classes, "o") as j:
