@@ -201,10 +201,12 @@ def _load(ir_text: str) -> tuple[str, float, float]:
     """Compile or fetch the module: (where it came from, LLVM seconds, cache seconds)."""
     from fuseflow.compiler import cache
     from fuseflow.compiler.codegen import get_codegen
+    from fuseflow.compiler.gemm import load_libraries_for
     from fuseflow.compiler.threadpool import get_pool
 
     codegen = get_codegen()
     get_pool(codegen)  # kernels link against the pool's entry
+    load_libraries_for(codegen, ir_text)  # and GEMMs against the library's drivers
     before = dict(cache.stats)
     start = time.perf_counter()
     cache.load_or_compile(codegen, ir_text)

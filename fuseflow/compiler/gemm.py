@@ -390,11 +390,19 @@ def load_library(codegen, dtype: np.dtype) -> None:
         _libraries[name] = jit
 
 
+def load_libraries_for(codegen, ir_text: str) -> None:
+    """Load the library of every dtype whose drivers `ir_text` declares."""
+    for dtype in (np.float32, np.float64):
+        if f'declare void @"gemm_{np.dtype(dtype).name}.' in ir_text:
+            load_library(codegen, dtype)
+
+
 class Declarations:
     """What a graph module sees of the library: driver declarations and the tile geometry."""
 
     def __init__(self, module: ir.Module, dtype: np.dtype):
-        load_library(get_codegen(), dtype)
+        # No loading here: IR is built under the cache's lock, which loading takes too. Who
+        # links a module loads the libraries first (`load_library`, `load_libraries_for`).
         self.m, self.dtype = module, np.dtype(dtype)
         self.t = storage_type(self.dtype)
         self.p = self.t.as_pointer()

@@ -130,3 +130,21 @@ def test_graph_modules_declare_the_gemm_drivers_without_defining_them():
         x)(stage="llvm")
     assert "declare void @\"gemm_float32.gemm." in text
     assert "define internal void @\"gemm_float32." not in text
+
+
+EXPLAIN_FIRST = """
+import json
+import numpy as np
+import fuseflow as ff
+from fuseflow.compiler import explain
+f = ff.function(lambda a, b: ff.matmul(a, b) * 2.0)
+a, b = np.ones((3, 4), np.float32), np.ones((4, 5), np.float32)
+report = explain(f, a, b)  # links the module before any call of f has loaded the library
+out = f(ff.constant(a), ff.constant(b)).numpy()
+print(json.dumps({"kernels": len(report.kernels), "out": out.tolist()}))
+"""
+
+
+def test_explain_links_the_gemm_library_in_a_fresh_process(tmp_path):
+    result = run_in_new_process(EXPLAIN_FIRST, tmp_path)
+    assert result["kernels"] >= 1 and result["out"] == [[8.0] * 5] * 3
