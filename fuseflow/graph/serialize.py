@@ -59,8 +59,8 @@ def decode_value(value):
         return tuple(decode_value(v) for v in body)
     if tag == "list":
         return [decode_value(v) for v in body]
-    if tag == "map":
-        return {k: decode_value(v) for k, v in body}
+    if tag == "map":  # op attributes, also those nested in `fused` bodies: hashable again
+        return Attrs({k: decode_value(v) for k, v in body})
     if tag == "graph":
         return graph_from_dict(body, _variables_in_scope)
     if tag == "array":
@@ -112,22 +112,27 @@ def graph_to_dict(graph: Graph) -> dict:
     }
 
 
-_variables_in_scope: Mapping | None = None
+_variables_in_scope: Mapping | None = None  # for subgraphs decoded inside `graph_from_dict`
 
 
 def graph_from_dict(data: dict, variables: Mapping | None = None) -> Graph:
-    """Rebuild a Graph from `graph_to_dict` output."""
+    """Rebuild a Graph from `graph_to_dict` output (variables found in `variables` first)."""
+    global _variables_in_scope
     if data.get("format") != FORMAT:
         raise ValueError(f"not a fuseflow graph (format {data.get('format')!r})")
-    graph = Graph(data["name"])
-    plain = nx.node_link_graph(data["nx"], directed=True, multigraph=True, edges="edges")
-    for node, attrs in plain.nodes(data=True):
-        spec = decode_value(attrs["spec"])
-        graph.nx.add_node(node, op=attrs["op"], attrs=Attrs(decode_value(attrs["attrs"])),
-                          spec=spec, name=attrs["name"], source=attrs["source"])
-        graph.set_spec(node, spec)
-    for u, v, key, attrs in plain.edges(keys=True, data=True):
-        graph.nx.add_edge(u, v, key=key, **attrs)
+    saved, _variables_in_scope = _variables_in_scope, variables
+    try:
+        graph = Graph(data["name"])
+        for item in data["nx"]["nodes"]:
+            node = item["id"]
+            graph.nx.add_node(node, op=item["op"], attrs=Attrs(decode_value(item["attrs"])),
+                              name=item["name"], source=item["source"])
+            graph.set_spec(node, decode_value(item["spec"]))
+        for item in data["nx"]["edges"]:
+            edge = {k: v for k, v in item.items() if k not in ("source", "target", "key")}
+            graph.nx.add_edge(item["source"], item["target"], key=item["key"], **edge)
+    finally:
+        _variables_in_scope = saved
     graph.placeholders = list(data["placeholders"])
     graph.outputs = [tuple(o) for o in data["outputs"]]
     graph.captures = {k: _find_variable(k, variables) for k in data["captures"]}
@@ -148,9 +153,4 @@ def to_json(graph: Graph) -> str:
 
 
 def from_json(text: str, variables: Mapping | None = None) -> Graph:
-    global _variables_in_scope
-    saved, _variables_in_scope = _variables_in_scope, variables
-    try:
-        return graph_from_dict(json.loads(text), variables)
-    finally:
-        _variables_in_scope = saved
+    return graph_from_dict(json.loads(text), variables)

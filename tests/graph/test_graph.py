@@ -128,3 +128,14 @@ def test_json_round_trip_is_exact_and_runs():
     second = interpret(back, args)
     for x, y in zip(first, second):
         np.testing.assert_array_equal(y, x)
+
+
+def test_json_round_trip_keeps_fused_bodies_hashable():
+    from fuseflow.compiler.passes import run_pipeline
+
+    graph = _traced(lambda x: ff.nn.relu(x * 2.0 + 1.0), ff.TensorSpec([3], ff.float32))
+    fused = run_pipeline(graph, cache=False)
+    back = Graph.from_json(fused.to_json())
+    node = next(n for n in back.nx.nodes if back.op(n) == "fused")
+    hash(back.attrs(node))  # nested member attrs decode as Attrs, not dicts
+    assert back.attrs(node) == fused.attrs(node)

@@ -14,13 +14,13 @@ import json
 import os
 import sys
 import warnings
-from collections import Counter
 from collections.abc import Mapping
 
 from fuseflow.compiler import cache
 from fuseflow.core.registry import REGISTRY
 from fuseflow.core.shape import TensorSpec
-from fuseflow.graph.graph import Attrs, Graph
+from fuseflow.graph.graph import Graph
+from fuseflow.graph.serialize import graph_from_dict, graph_to_dict
 
 MAGIC = b"FFGRAPH1\n"
 # Graphs carrying more constant bytes than this are not cached: hashing and storing the
@@ -126,7 +126,7 @@ def load(key: str, traced: Graph) -> Graph | None:
     if payload is None:
         return None
     try:
-        graph = _decode(json.loads(payload), traced.captures)
+        graph = graph_from_dict(json.loads(payload), traced.captures)
     except Exception as error:  # noqa: BLE001 - any unreadable entry is recomputed
         warnings.warn(f"fuseflow: discarding unreadable optimized graph cache entry {path}: "
                       f"{error}", stacklevel=3)
@@ -138,63 +138,12 @@ def load(key: str, traced: Graph) -> Graph | None:
 
 def store(key: str, optimized: Graph) -> None:
     """Write `optimized` under `key`; graphs JSON cannot hold (Python callables) are skipped."""
-    from fuseflow.graph.serialize import graph_to_dict
-
     try:
         text = json.dumps(graph_to_dict(optimized))
     except (TypeError, ValueError):
         return
     cache.write_entry(entry_path(key), text.encode("utf-8"), MAGIC, "optimized graph")
     stats["stored"] += 1
-
-
-def _decode(data: dict, variables: Mapping) -> Graph:
-    """`serialize.graph_to_dict` output back to a Graph, without networkx's generic reader."""
-    from fuseflow.graph import serialize
-
-    if data.get("format") != serialize.FORMAT:
-        raise ValueError(f"not a fuseflow graph (format {data.get('format')!r})")
-    saved, serialize._variables_in_scope = serialize._variables_in_scope, variables
-    try:
-        graph = Graph(data["name"])
-        graph.nx.add_nodes_from(_node(item) for item in data["nx"]["nodes"])
-        graph.nx.add_edges_from(_edge(item) for item in data["nx"]["edges"])
-    finally:
-        serialize._variables_in_scope = saved
-    graph.placeholders = list(data["placeholders"])
-    graph.outputs = [tuple(o) for o in data["outputs"]]
-    graph.captures = {k: variables[k] for k in data["captures"]}
-    graph._constants = {n: serialize.decode_array(v) for n, v in data["constants"]}
-    graph._next_id = data["next_id"]
-    graph._names = Counter(dict(data["names"]))
-    return graph
-
-
-def _node(item: dict) -> tuple[int, dict]:
-    from fuseflow.graph.serialize import decode_value
-
-    spec = decode_value(item["spec"])
-    if isinstance(spec, TensorSpec):
-        dtype, shape = spec.dtype, spec.shape
-    else:
-        dtype, shape = tuple(s.dtype for s in spec), tuple(s.shape for s in spec)
-    attrs = Attrs({k: _freeze(v) for k, v in decode_value(item["attrs"]).items()})
-    return item["id"], {"op": item["op"], "attrs": attrs, "dtype": dtype, "shape": shape,
-                        "spec": spec, "name": item["name"], "source": item["source"]}
-
-
-def _edge(item: dict) -> tuple:
-    data = {k: v for k, v in item.items() if k not in ("source", "target", "key")}
-    return item["source"], item["target"], item["key"], data
-
-
-def _freeze(value):
-    """Decoded mappings back to hashable Attrs (fused bodies hold their members' attrs)."""
-    if isinstance(value, dict):
-        return Attrs({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, tuple):
-        return tuple(_freeze(v) for v in value)
-    return value
 
 
 def _remove(path: str) -> None:
