@@ -8,8 +8,6 @@ inputs so the error reads exactly as it does eagerly.
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import NoReturn
 
 import numpy as np
@@ -17,14 +15,11 @@ from llvmlite import ir
 
 from fuseflow.compiler.irtypes import I32
 from fuseflow.core.context import describe_inputs, op_error
-from fuseflow.core.errors import InvalidArgumentError
+from fuseflow.core.errors import InvalidArgumentError, user_source
 from fuseflow.core.registry import REGISTRY
 from fuseflow.core.tensor import wrap
 
 ERROR_WORD = "ff_kernel_error"
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Generated call code is named "<fuseflow plan ...>", "<fuseflow fast call ...>": not the user.
-_NOT_USER = (_PACKAGE_DIR + os.sep, "<frozen ", "<fuseflow ")
 
 
 def error_word(module: ir.Module) -> ir.GlobalVariable:
@@ -49,13 +44,6 @@ def index_is_bad(b: ir.IRBuilder, index: ir.Value, limit: int, signed: bool = Tr
     return index, b.icmp_unsigned(">=", index, ir.Constant(ir.IntType(64), limit))
 
 
-def _user_line() -> str:
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_NOT_USER):
-        frame = frame.f_back
-    return "<unknown>" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
-
-
 def raise_op_error(op: str, arrays: list[np.ndarray], attrs: dict, message: str) -> NoReturn:
     """Raise the error `op`'s NumPy implementation raises on `arrays`, worded as eager words it.
 
@@ -67,5 +55,5 @@ def raise_op_error(op: str, arrays: list[np.ndarray], attrs: dict, message: str)
         opdef.impl(*arrays, **attrs)
     except Exception as cause:  # noqa: BLE001 -- any impl failure becomes the op's error
         error = op_error(opdef, tensors, attrs, cause)
-        raise type(error)(error.op, error.message, error.inputs, _user_line()) from None
-    raise InvalidArgumentError(op, message, describe_inputs(tensors), _user_line())
+        raise type(error)(error.op, error.message, error.inputs, user_source()) from None
+    raise InvalidArgumentError(op, message, describe_inputs(tensors), user_source())
